@@ -1,0 +1,62 @@
+"""The model seam: one async chat completion.
+
+A backend turns messages into text and token counts and *classifies* its failures:
+``TransientModelError`` (rate limit, 5xx, timeout, dropped connection: worth
+retrying, optionally with ``retry_after``) or ``ModelError`` (final). It does not
+retry by itself: retries, the concurrency limit and usage accounting are applied
+once, in ``agentsstar.model.Model``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A reply and what it cost."""
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationParams:
+    temperature: float = 0.7
+    max_tokens: int = 1024
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class ModelBackend(Protocol):
+    """An LLM endpoint. ``name`` identifies it in records (e.g. ``openai:qwen``)."""
+
+    name: str
+
+    async def complete(
+        self, messages: Sequence[Message], params: GenerationParams
+    ) -> Completion:
+        """One chat completion.
+
+        Raises:
+            TransientModelError: a failure worth retrying.
+            ModelError: a final failure.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections, processes or loaded weights."""
+        ...
