@@ -103,9 +103,7 @@ class Model:
                     with attempt:
                         completion = await self.backend.complete(messages, params)
         except TransientModelError as exc:
-            raise ModelError(
-                f"{self.name}: giving up after retries: {exc}"
-            ) from exc
+            raise ModelError(f"{self.name}: giving up after retries: {exc}") from exc
         self.usage.add(completion)
         return completion
 

@@ -46,9 +46,7 @@ class ModelBackend(Protocol):
 
     name: str
 
-    async def complete(
-        self, messages: Sequence[Message], params: GenerationParams
-    ) -> Completion:
+    async def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
         """One chat completion.
 
         Raises:

@@ -1,1 +1,1 @@
-"""strategies/revision"""
+"""Revision strategies: how a candidate is improved using public-test feedback."""

@@ -1,1 +1,1 @@
-"""strategies/sampling"""
+"""Sampling strategies: how the initial N candidates are drawn."""

@@ -1,1 +1,1 @@
-"""strategies/selection"""
+"""Selection strategies: how one candidate is chosen."""

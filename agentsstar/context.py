@@ -1,0 +1,150 @@
+"""``Context``: what a strategy is given to work with for one problem.
+
+It carries the *public* view of the problem, the model and the sandbox, and the few
+operations strategies need (a chat call tagged with its stage for usage accounting,
+running public tests, executing on arbitrary inputs). Keeping these here means
+strategies never touch private tests and never count tokens themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from agentsstar import grading
+from agentsstar.backends.base import Completion, GenerationParams, Message
+from agentsstar.errors import ConfigError, SandboxError
+from agentsstar.model import Model, UsageCounter
+from agentsstar.problem import Problem
+from agentsstar.records import PrivateScore, StageUsage, TestOutcome, Usage
+from agentsstar.sandboxes.base import ExecResult, Sandbox, Verdict
+
+log = structlog.get_logger(__name__)
+
+ProgressFn = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Context:
+    """Per-problem state shared by the strategies of one ``solve`` call."""
+
+    problem: Problem  # public view: no private tests, no private check
+    model: Model
+    sandbox: Sandbox
+    params: GenerationParams = field(default_factory=GenerationParams)
+    seed: int = 0
+    progress: ProgressFn | None = None
+    _private: Problem | None = None
+    _usage: dict[str, UsageCounter] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.problem.has_private:
+            raise ValueError("Context must be given the public view of the problem")
+
+    def emit(self, event: str, **data: Any) -> None:
+        """Report progress to whoever listens (the CLI draws it on stderr)."""
+        if self.progress is not None:
+            self.progress(event, data)
+
+    async def chat(
+        self,
+        stage: str,
+        messages: Sequence[Message],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+    ) -> Completion:
+        """A model call counted under ``stage`` (sampling, revision, selection...)."""
+        p = self.params
+        params = GenerationParams(
+            temperature=p.temperature if temperature is None else temperature,
+            max_tokens=p.max_tokens if max_tokens is None else max_tokens,
+            seed=seed,
+            stop=p.stop,
+        )
+        completion = await self.model.chat(messages, params)
+        self._usage.setdefault(stage, UsageCounter()).add(completion)
+        self.emit(
+            "llm_call",
+            stage=stage,
+            tokens=completion.prompt_tokens + completion.completion_tokens,
+        )
+        return completion
+
+    async def run_public(self, code: str | None) -> list[TestOutcome]:
+        """Grade ``code`` on the public tests.
+
+        Raises:
+            SandboxError: the sandbox failed on some test. Infrastructure failures
+                must never be mistaken for a wrong program, so they stop the run.
+        """
+        outcomes = await grading.run_tests(
+            self.sandbox, self.problem, code, self.problem.public_tests
+        )
+        bad = [o for o in outcomes if o.grade == "sandbox_error"]
+        if bad:
+            raise SandboxError(f"sandbox failed while running public tests: {bad[0].error}")
+        return outcomes
+
+    async def execute(self, code: str, inputs: Sequence[Any]) -> list[ExecResult]:
+        """Run ``code`` on arbitrary inputs (selection's synthesised tests).
+
+        Raises:
+            SandboxError: the sandbox failed on some input.
+        """
+        results = await grading.execute(self.sandbox, self.problem, code, inputs)
+        for r in results:
+            if r.verdict is Verdict.SANDBOX_ERROR:
+                raise SandboxError(f"sandbox failed while executing a candidate: {r.error}")
+        return results
+
+    async def score_private(self, code: str) -> PrivateScore:
+        """Score on the hidden tests. Only for strategies that declare they need it
+        (the ``oracle`` upper bound); everyone else gets ``ConfigError``."""
+        if self._private is None:
+            raise ConfigError("this strategy may not see private tests")
+        return await score_private(self.sandbox, self._private, code)
+
+    def usage(self) -> Usage:
+        by_stage = {
+            k: StageUsage(
+                llm_calls=v.llm_calls,
+                prompt_tokens=v.prompt_tokens,
+                completion_tokens=v.completion_tokens,
+            )
+            for k, v in self._usage.items()
+        }
+        return Usage(
+            llm_calls=sum(s.llm_calls for s in by_stage.values()),
+            prompt_tokens=sum(s.prompt_tokens for s in by_stage.values()),
+            completion_tokens=sum(s.completion_tokens for s in by_stage.values()),
+            by_stage=by_stage,
+        )
+
+
+async def score_private(sandbox: Sandbox, problem: Problem, code: str | None) -> PrivateScore:
+    """The selected program on the private tests and/or the private check.
+
+    Raises:
+        SandboxError: the sandbox failed, so no score can be given.
+    """
+    outcomes = await grading.run_tests(sandbox, problem, code, problem.private_tests)
+    if problem.private_check is not None:
+        if code is None:
+            outcomes.append(TestOutcome(input="private_check", expected=True, grade="no_code"))
+        else:
+            outcomes.append(await grading.run_private_check(sandbox, problem, code))
+    bad = [o for o in outcomes if o.grade == "sandbox_error"]
+    if bad:
+        raise SandboxError(f"sandbox failed while scoring private tests: {bad[0].error}")
+    passed = sum(o.passed for o in outcomes)
+    return PrivateScore(
+        passed=passed,
+        total=len(outcomes),
+        accepted=bool(outcomes) and passed == len(outcomes),
+        outcomes=outcomes,
+    )

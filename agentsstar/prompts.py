@@ -1,0 +1,228 @@
+"""Every prompt agentsstar sends, in one place so they can be read and compared.
+
+The model always sees the statement, the starter code (the reference implementation
+of S* forgot it) and the exact input/output form its program must use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from agentsstar.backends.base import Message
+from agentsstar.problem import Problem
+from agentsstar.records import Attempt, TestOutcome
+
+SYSTEM = (
+    "You are an expert Python programmer. You write correct, efficient Python 3 "
+    "programs and put the complete program in one ```python fenced block."
+)
+
+_SHOW = 600  # characters of an input/output shown in feedback before eliding
+
+
+def clip(value: Any, limit: int = _SHOW) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more chars]"
+
+
+def io_contract(problem: Problem) -> str:
+    if problem.kind == "stdin":
+        return (
+            "Your program reads the input from standard input and prints the answer to "
+            "standard output. Do not print anything else (no prompts or debugging)."
+        )
+    entry = problem.entry_point or ""
+    if "." in entry:
+        cls, meth = entry.split(".")
+        how = f"a class `{cls}` whose method `{meth}` will be called as `{cls}().{meth}(*args)`"
+    else:
+        how = f"a function `{entry}` that will be called as `{entry}(*args)`"
+    return (
+        f"Write {how} and return the answer (do not print it). Do not read input. "
+        "Include every import you need."
+    )
+
+
+def problem_text(problem: Problem, *, examples: bool = True) -> str:
+    parts = [problem.prompt.strip()]
+    if problem.starter_code:
+        parts.append(
+            "Starter code (keep this signature):\n```python\n"
+            + problem.starter_code.rstrip()
+            + "\n```"
+        )
+    parts.append(io_contract(problem))
+    if examples and problem.public_tests:
+        shown = []
+        for t in problem.public_tests[:5]:
+            if problem.kind == "stdin":
+                shown.append(f"Input:\n{clip(t.input)}\nOutput:\n{clip(t.output)}")
+            else:
+                shown.append(f"Arguments: {clip(t.input)}\nReturns: {clip(t.output)}")
+        parts.append("Examples:\n" + "\n\n".join(shown))
+    return "\n\n".join(parts)
+
+
+def sample_messages(problem: Problem, hint: str | None = None) -> list[Message]:
+    user = problem_text(problem)
+    if hint:
+        user += f"\n\nApproach to take: {hint}"
+    user += "\n\nReturn the complete solution in one ```python block."
+    return [Message("system", SYSTEM), Message("user", user)]
+
+
+def describe_outcome(problem: Problem, o: TestOutcome) -> str:
+    if problem.kind == "stdin":
+        head = f"Input:\n{clip(o.input)}\nExpected output:\n{clip(o.expected)}"
+    else:
+        head = f"Arguments: {clip(o.input)}\nExpected return value: {clip(o.expected)}"
+    if o.grade == "wrong_answer":
+        verb = "printed" if problem.kind == "stdin" else "returned"
+        what = f"Your program {verb}:\n{clip(o.actual or '')}"
+    elif o.grade == "timeout":
+        what = f"Your program exceeded the time limit ({problem.time_limit_s:g} s)."
+    elif o.grade == "memory_limit":
+        what = f"Your program exceeded the memory limit ({problem.memory_limit_mb} MB)."
+    elif o.grade == "output_limit":
+        what = "Your program printed far too much output."
+    else:
+        what = f"Your program crashed:\n{clip(o.error or 'no error text', 1200)}"
+    return f"{head}\n{what}"
+
+
+def feedback(problem: Problem, attempt: Attempt) -> str:
+    if attempt.code is None:
+        return "Your reply contained no Python code block. Write the complete program."
+    failed = [o for o in attempt.public if not o.passed]
+    lines = [f"Your program failed {len(failed)} of {len(attempt.public)} public tests."]
+    for i, o in enumerate(failed[:3], 1):
+        lines.append(f"Failed test {i}:\n{describe_outcome(problem, o)}")
+    if len(failed) > 3:
+        lines.append(f"({len(failed) - 3} more failed tests not shown.)")
+    lines.append("Find the bug, then return the complete corrected program in one ```python block.")
+    return "\n\n".join(lines)
+
+
+def debug_messages(problem: Problem, history: Sequence[Attempt]) -> list[Message]:
+    """A conversation replaying ``history``: each attempt's reply then its feedback."""
+    msgs = [Message("system", SYSTEM), Message("user", problem_text(problem))]
+    for attempt in history:
+        msgs.append(
+            Message(
+                "assistant",
+                attempt.reply if attempt.code is None else f"```python\n{attempt.code}```",
+            )
+        )
+        msgs.append(Message("user", feedback(problem, attempt)))
+    return msgs
+
+
+def _input_format(problem: Problem) -> str:
+    if problem.kind == "stdin":
+        return (
+            "Each test input is a JSON string holding the complete standard input "
+            '(use \\n for line breaks), e.g. ["3\\n1 2 3\\n", "1\\n5\\n"].'
+        )
+    return (
+        "Each test input is a JSON array of the positional arguments for one call, "
+        "e.g. [[[1, 2, 3], 4], [[], 0]] for two calls f([1, 2, 3], 4) and f([], 0)."
+    )
+
+
+def input_generation_messages(problem: Problem, count: int) -> list[Message]:
+    user = (
+        problem_text(problem)
+        + f"\n\nDo not solve the problem. Instead write {count} new test INPUTS that would "
+        "expose wrong solutions: edge cases, tricky cases and a few moderately large "
+        "cases. All inputs must be valid for the problem's constraints. Give inputs "
+        "only, no expected outputs.\n"
+        + _input_format(problem)
+        + "\nAnswer with one ```json block containing the JSON array of inputs."
+    )
+    return [Message("system", "You are an expert at testing programs."), Message("user", user)]
+
+
+def distinguish_messages(problem: Problem, code_a: str, code_b: str, count: int) -> list[Message]:
+    user = (
+        problem_text(problem)
+        + f"\n\nProgram A:\n```python\n{code_a}```\n\nProgram B:\n```python\n{code_b}```\n\n"
+        f"These two programs behave differently. Write {count} valid test INPUTS on which "
+        "they would produce different outputs. Give inputs only, no outputs.\n"
+        + _input_format(problem)
+        + "\nAnswer with one ```json block containing the JSON array of inputs."
+    )
+    return [Message("system", "You are an expert at testing programs."), Message("user", user)]
+
+
+def judge_messages(
+    problem: Problem,
+    code_a: str,
+    code_b: str,
+    inputs: Sequence[Any],
+    outputs_a: Sequence[str],
+    outputs_b: Sequence[str],
+) -> list[Message]:
+    rows = []
+    for i, (inp, oa, ob) in enumerate(zip(inputs, outputs_a, outputs_b, strict=True), 1):
+        label = "Input" if problem.kind == "stdin" else "Arguments"
+        rows.append(
+            f"Test {i}:\n{label}:\n{clip(inp)}\nProgram A's output:\n{clip(oa)}\n"
+            f"Program B's output:\n{clip(ob)}"
+        )
+    user = (
+        problem_text(problem)
+        + f"\n\nProgram A:\n```python\n{code_a}```\n\nProgram B:\n```python\n{code_b}```\n\n"
+        "Both programs were executed on these inputs; these are their real outputs:\n\n"
+        + "\n\n".join(rows)
+        + "\n\nWork out the correct output for each input from the problem statement, "
+        "then decide which program is correct. End with a line 'Answer: A' or 'Answer: B'."
+    )
+    return [
+        Message("system", "You are an expert programmer and a careful judge."),
+        Message("user", user),
+    ]
+
+
+def outcome_text(kind: str, stdout: str, value: str | None, verdict: str, error: str | None) -> str:
+    """How an execution result is shown to a judge."""
+    if verdict != "ok":
+        return f"<{verdict}{': ' + error.splitlines()[-1] if error else ''}>"
+    return (value or "") if kind == "function" else stdout
+
+
+def code_judge_messages(problem: Problem, code_a: str, code_b: str) -> list[Message]:
+    """The ``llm-judge`` baseline: the judge sees code only, no execution."""
+    user = (
+        problem_text(problem)
+        + f"\n\nProgram A:\n```python\n{code_a}```\n\nProgram B:\n```python\n{code_b}```\n\n"
+        "Which program solves the problem correctly? Reason briefly, then end with a "
+        "line 'Answer: A' or 'Answer: B'."
+    )
+    return [
+        Message("system", "You are an expert programmer and a careful judge."),
+        Message("user", user),
+    ]
+
+
+def codet_messages(problem: Problem, count: int) -> list[Message]:
+    """CodeT: the model writes tests *with* expected outputs, which are then only
+    trusted through agreement between candidates."""
+    if problem.kind == "stdin":
+        form = (
+            'Each test is a JSON object {"input": "<complete stdin>", '
+            '"output": "<expected stdout>"}.'
+        )
+    else:
+        form = (
+            'Each test is a JSON object {"input": [<positional arguments>], '
+            '"output": <expected return value>}.'
+        )
+    user = (
+        problem_text(problem)
+        + f"\n\nDo not solve the problem. Write {count} test cases with their expected "
+        f"outputs, worked out carefully from the statement. {form}\n"
+        "Answer with one ```json block containing the JSON array of tests."
+    )
+    return [Message("system", "You are an expert at testing programs."), Message("user", user)]

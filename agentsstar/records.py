@@ -1,0 +1,154 @@
+"""What a run leaves behind: candidates, rounds, the selection, usage and timings.
+
+These are pydantic models so ``Result.model_dump_json()`` is the ``--out`` file and a
+benchmark's ``results.jsonl`` line, with no separate serialisation code to drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Grade = Literal[
+    "accepted",
+    "wrong_answer",
+    "runtime_error",
+    "timeout",
+    "memory_limit",
+    "output_limit",
+    "no_code",
+    "sandbox_error",
+]
+
+
+class TestOutcome(BaseModel):
+    """One program graded on one test."""
+
+    __test__ = False
+
+    input: Any
+    expected: Any
+    grade: Grade
+    actual: str | None = None  # printed stdout, or the JSON text of the returned value
+    error: str | None = None  # exception, stderr tail or the harness's reason
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.grade == "accepted"
+
+
+class Attempt(BaseModel):
+    """One version of a candidate: round 0 is the sample, later rounds revisions."""
+
+    round: int
+    code: str | None  # None when no code could be extracted from the reply
+    reply: str
+    public: list[TestOutcome] = Field(default_factory=list)
+
+    @property
+    def public_passed(self) -> int:
+        return sum(t.passed for t in self.public)
+
+    @property
+    def passes_all_public(self) -> bool:
+        return self.code is not None and all(t.passed for t in self.public)
+
+    @property
+    def infra_failed(self) -> bool:
+        return any(t.grade == "sandbox_error" for t in self.public)
+
+
+class Candidate(BaseModel):
+    """One sampled program and its revision history."""
+
+    index: int
+    note: str | None = None  # e.g. the approach hint a diverse sampler gave
+    attempts: list[Attempt]
+
+    @property
+    def final(self) -> Attempt:
+        return self.attempts[-1]
+
+    @property
+    def code(self) -> str | None:
+        return self.final.code
+
+
+Vote = Literal["a", "b", "none"]
+
+
+class Comparison(BaseModel):
+    """One pairwise judgement between two clusters' representatives."""
+
+    a: int  # candidate index of cluster A's representative
+    b: int
+    inputs: list[Any] = Field(default_factory=list)
+    outputs_a: list[str] = Field(default_factory=list)
+    outputs_b: list[str] = Field(default_factory=list)
+    votes: list[Vote] = Field(default_factory=list)
+    winner: int | None = None
+    reason: str = ""
+
+
+class SelectionRecord(BaseModel):
+    """How the final program was chosen."""
+
+    strategy: str
+    selected: int | None  # candidate index
+    pool: list[int] = Field(default_factory=list)  # candidates considered
+    inputs: list[Any] = Field(default_factory=list)  # synthesised inputs kept
+    discarded_inputs: list[Any] = Field(default_factory=list)
+    clusters: list[list[int]] = Field(default_factory=list)
+    comparisons: list[Comparison] = Field(default_factory=list)
+    upper_bound: bool = False  # True for oracle selection: not a real strategy
+    note: str = ""
+
+
+class StageUsage(BaseModel):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Usage(BaseModel):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    by_stage: dict[str, StageUsage] = Field(default_factory=dict)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class PrivateScore(BaseModel):
+    """The selected program on the hidden tests (never seen by any strategy)."""
+
+    passed: int
+    total: int
+    accepted: bool
+    outcomes: list[TestOutcome] = Field(default_factory=list)
+
+
+class Selected(BaseModel):
+    index: int
+    code: str
+
+
+class Result(BaseModel):
+    """Everything one ``solve`` produced."""
+
+    problem_id: str
+    model: str
+    strategies: dict[str, Any]
+    selected: Selected | None
+    candidates: list[Candidate]
+    selection: SelectionRecord | None
+    usage: Usage
+    timings: dict[str, float]
+    private: PrivateScore | None = None
+    # Per candidate: does its final program pass the private tests? Only filled when
+    # asked (for oracle pass@N in research runs); strategies never see it.
+    candidates_private: list[bool] | None = None

@@ -1,0 +1,83 @@
+"""``codet``: CodeT-style dual execution agreement (Chen et al., 2022).
+
+The model writes tests with expected outputs. Those outputs are not trusted
+individually: candidates are grouped by the exact set of generated tests they pass,
+and a group scores (number of candidates) × (number of tests passed). Agreement
+between independent programs and independent tests is the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from agentsstar import prompts
+from agentsstar.checking import stdout_matches, value_matches
+from agentsstar.context import Context
+from agentsstar.extract import extract_json_list
+from agentsstar.records import Candidate, SelectionRecord
+from agentsstar.strategies.base import StrategyBase
+from agentsstar.strategies.selection import _inputs as inp
+
+
+class CodeTSelection(StrategyBase):
+    name: ClassVar[str] = "codet"
+    num_tests: int = Field(default=10, ge=1, le=100)
+
+    async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
+        pooled = inp.pool(candidates)
+        record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
+        if len(pooled) <= 1:
+            record.selected = pooled[0].index if pooled else None
+            return record
+        reply = await ctx.chat(
+            "selection", prompts.codet_messages(ctx.problem, self.num_tests), seed=ctx.seed + 90_000
+        )
+        tests = self._parse(ctx, extract_json_list(reply.text))
+        inputs = [t[0] for t in tests]
+        behaviour = await inp.run_all(ctx, pooled, inputs)
+        record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
+        expected = {repr(t[0]): t[1] for t in tests}
+        groups: dict[frozenset[int], list[int]] = {}
+        for c in pooled:
+            passed = frozenset(
+                j
+                for j, (x, r) in enumerate(
+                    zip(behaviour.inputs, behaviour.results[c.index], strict=True)
+                )
+                if r.ok and self._matches(ctx, r.stdout, r.value, expected[repr(x)])
+            )
+            groups.setdefault(passed, []).append(c.index)
+        ranked = sorted(
+            groups.items(), key=lambda kv: (-len(kv[1]) * len(kv[0]), -len(kv[1]), min(kv[1]))
+        )
+        record.clusters = [members for _, members in ranked]
+        record.selected = inp.representative(ranked[0][1], pooled)
+        best_tests, best_members = ranked[0]
+        record.note = (
+            f"{len(tests)} generated tests; best group: {len(best_members)} candidates × "
+            f"{len(best_tests)} tests passed"
+        )
+        return record
+
+    def _parse(self, ctx: Context, raw: list[Any] | None) -> list[tuple[Any, Any]]:
+        tests: list[tuple[Any, Any]] = []
+        for item in raw or []:
+            if not isinstance(item, dict) or "input" not in item or "output" not in item:
+                continue
+            [x] = inp.clean_inputs(ctx.problem, [item["input"]], 1) or [None]
+            if x is None:
+                continue
+            out = item["output"]
+            if ctx.problem.kind == "stdin" and not isinstance(out, str):
+                out = str(out)
+            tests.append((x, out))
+        return tests[: self.num_tests]
+
+    @staticmethod
+    def _matches(ctx: Context, stdout: str, value: str | None, expected: Any) -> bool:
+        if ctx.problem.kind == "function":
+            return value_matches(value, expected, ctx.problem.checker)
+        return stdout_matches(stdout, str(expected), ctx.problem.checker)

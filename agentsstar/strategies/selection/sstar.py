@@ -1,0 +1,188 @@
+"""``sstar``: adaptive input synthesis, the selection stage of S*.
+
+1. Pool the candidates that pass every public test (else the best public score).
+2. Ask the model for test *inputs*; run every pooled candidate on all of them; drop
+   inputs on which every candidate fails; cluster candidates by their outputs on all
+   inputs at once.
+3. With more than one cluster, run a knockout between cluster representatives. Each
+   match: ask for inputs that distinguish the two programs, execute both, show the
+   judge the real outputs, and ask it twice with the programs in both orders to
+   cancel position bias. A split vote goes to the larger cluster.
+
+Cost: 1 + 3·(C−1) model calls for C clusters (C−1 matches), with a critical path of
+2 + 2·⌈log2 C⌉ calls; the reference implementation made O(T·P²) calls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+import anyio
+from pydantic import Field
+
+from agentsstar import prompts
+from agentsstar.context import Context
+from agentsstar.extract import extract_choice, extract_json_list
+from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
+from agentsstar.strategies.base import StrategyBase
+from agentsstar.strategies.selection import _inputs as inp
+from agentsstar.strategies.selection._tournament import knockout
+
+
+class SStarSelection(StrategyBase):
+    name: ClassVar[str] = "sstar"
+    num_inputs: int = Field(default=8, ge=1, le=100)
+    distinguish: bool = True  # ask the model for distinguishing inputs per match
+    distinguish_inputs: int = Field(default=3, ge=1, le=20)
+    show_inputs: int = Field(default=3, ge=1, le=10)  # differing inputs shown to the judge
+    max_clusters: int = Field(default=8, ge=2, le=64)  # smaller clusters are not contenders
+    judge_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    orders: Literal["both", "one"] = "both"
+
+    async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
+        pooled = inp.pool(candidates)
+        record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
+        if not pooled:
+            record.note = "no candidate produced code"
+            return record
+        if len(pooled) == 1:
+            record.selected = pooled[0].index
+            record.note = "a single candidate in the pool"
+            return record
+        ctx.emit("selection", step="synthesising inputs")
+        inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
+        behaviour = await inp.run_all(ctx, pooled, inputs)
+        record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
+        clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
+        record.clusters = clusters
+        contenders = clusters[: self.max_clusters]
+        reps = {inp.representative(m, pooled): m for m in contenders}
+        if len(reps) == 1:
+            record.selected = next(iter(reps))
+            record.note = "all candidates agree on every synthesised input"
+            return record
+        by_index = {c.index: c for c in pooled}
+        sizes = {rep: len(members) for rep, members in reps.items()}
+
+        async def match(a: int, b: int, number: int) -> int:
+            ctx.emit("selection", step=f"comparing candidates {a} and {b}")
+            comp = await self._compare(ctx, by_index[a], by_index[b], behaviour, sizes, number)
+            record.comparisons.append(comp)
+            assert comp.winner is not None
+            return comp.winner
+
+        # Seeded order: largest cluster first.
+        winner = await knockout(list(reps), match, lambda i: (-sizes[i], i))
+        record.selected = winner
+        record.note = (
+            f"knockout over {len(reps)} clusters ({math.ceil(math.log2(len(reps)))} rounds)"
+        )
+        return record
+
+    async def _compare(
+        self,
+        ctx: Context,
+        a: Candidate,
+        b: Candidate,
+        behaviour: inp.Behaviour,
+        sizes: dict[int, int],
+        number: int,
+    ) -> Comparison:
+        assert a.code is not None and b.code is not None
+        kind = ctx.problem.kind
+        inputs: list[Any] = []
+        if self.distinguish:
+            reply = await ctx.chat(
+                "selection",
+                prompts.distinguish_messages(ctx.problem, a.code, b.code, self.distinguish_inputs),
+                seed=ctx.seed + 60_000 + number,
+            )
+            inputs = inp.clean_inputs(
+                ctx.problem, extract_json_list(reply.text), self.distinguish_inputs
+            )
+        # The synthesised inputs that already split these two clusters are grounded
+        # evidence too; keep them after the new ones.
+        known = [
+            x
+            for j, x in enumerate(behaviour.inputs)
+            if inp.result_key(behaviour.results[a.index][j], kind)
+            != inp.result_key(behaviour.results[b.index][j], kind)
+        ]
+        inputs = inputs + [x for x in known if x not in inputs]
+        async with anyio.create_task_group() as tg:
+            res: dict[str, list[Any]] = {}
+
+            async def run(tag: str, code: str) -> None:
+                res[tag] = await ctx.execute(code, inputs)
+
+            tg.start_soon(run, "a", a.code)
+            tg.start_soon(run, "b", b.code)
+        shown: list[tuple[Any, str, str]] = []
+        for x, ra, rb in zip(inputs, res["a"], res["b"], strict=True):
+            if not ra.ok and not rb.ok:
+                continue  # both crash: probably an invalid input
+            if inp.result_key(ra, kind) == inp.result_key(rb, kind):
+                continue
+            shown.append(
+                (
+                    x,
+                    prompts.outcome_text(kind, ra.stdout, ra.value, ra.verdict.value, ra.error),
+                    prompts.outcome_text(kind, rb.stdout, rb.value, rb.verdict.value, rb.error),
+                )
+            )
+        shown = shown[: self.show_inputs]
+        comp = Comparison(
+            a=a.index,
+            b=b.index,
+            inputs=[s[0] for s in shown],
+            outputs_a=[s[1] for s in shown],
+            outputs_b=[s[2] for s in shown],
+        )
+        if not shown:
+            comp.winner = self._tiebreak(a, b, sizes)
+            comp.reason = "no input separates them; larger cluster kept"
+            return comp
+        xs = [s[0] for s in shown]
+        oa = [s[1] for s in shown]
+        ob = [s[2] for s in shown]
+        votes: list[Vote] = ["none", "none"]
+
+        async def ask(slot: int) -> None:
+            if slot == 0:
+                msgs = prompts.judge_messages(ctx.problem, a.code or "", b.code or "", xs, oa, ob)
+            else:
+                msgs = prompts.judge_messages(ctx.problem, b.code or "", a.code or "", xs, ob, oa)
+            reply = await ctx.chat(
+                "selection",
+                msgs,
+                temperature=self.judge_temperature,
+                seed=ctx.seed + 70_000 + 2 * number + slot,
+            )
+            choice = extract_choice(reply.text)
+            if choice is None:
+                return
+            # Map the judge's letter back to (a, b) in our own terms.
+            picked_a = (choice == "A") == (slot == 0)
+            votes[slot] = "a" if picked_a else "b"
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ask, 0)
+            if self.orders == "both":
+                tg.start_soon(ask, 1)
+        comp.votes = [v for v in votes[: 2 if self.orders == "both" else 1]]
+        decided = {v for v in comp.votes if v != "none"}
+        if len(decided) == 1:
+            comp.winner = a.index if decided == {"a"} else b.index
+            comp.reason = "judge agreed in both orders" if self.orders == "both" else "judge"
+        else:
+            comp.winner = self._tiebreak(a, b, sizes)
+            comp.reason = "judge split or unclear; larger cluster kept"
+        return comp
+
+    @staticmethod
+    def _tiebreak(a: Candidate, b: Candidate, sizes: dict[int, int]) -> int:
+        key_a = (sizes.get(a.index, 1), a.final.public_passed, -a.index)
+        key_b = (sizes.get(b.index, 1), b.final.public_passed, -b.index)
+        return a.index if key_a >= key_b else b.index
