@@ -1,0 +1,51 @@
+"""Shared pieces of the CLI: the stderr console, logging set-up, atomic writes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import structlog
+from rich.console import Console
+
+# Everything but the selected program goes to stderr, so stdout can be piped.
+console = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, *, code: int) -> NoReturn:
+    console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
+    sys.exit(code)
+
+
+def setup_logging(verbose: int) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="%H:%M:%S"),
+            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` is either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,253 @@
+"""Run configuration: presets, a TOML file and command-line overrides, resolved into
+the objects ``solve`` takes.
+
+Precedence, lowest first: built-in defaults (which depend on the backend: the embedded
+CPU model gets smaller defaults), ``--preset``, the config file, then flags. Every name
+and parameter is validated; nothing unknown is ignored.
+
+A config file::
+
+    model = "openai:Qwen/Qwen2.5-Coder-7B-Instruct"
+    base_url = "http://gpu-box:8000/v1"
+    sandbox = "local"
+    seed = 1
+
+    [sampling]
+    name = "temperature"
+    n = 16
+    temperature = 0.7
+
+    [revision]
+    name = "self-debug"
+    rounds = 3
+    context = "all"
+
+    [selection]
+    name = "sstar"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentsstar import registry
+from agentsstar.backends.base import GenerationParams
+from agentsstar.errors import ConfigError, MissingCredentialsError, UnknownNameError
+from agentsstar.model import Model
+from agentsstar.sandboxes.base import Sandbox
+
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    # The S* paper's four arms.
+    "zero-shot": {
+        "sampling": {"name": "greedy"},
+        "revision": {"name": "none"},
+        "selection": {"name": "public"},
+    },
+    "majority": {
+        "sampling": {"name": "temperature"},
+        "revision": {"name": "none"},
+        "selection": {"name": "majority"},
+    },
+    "self-debug": {
+        "sampling": {"name": "greedy"},
+        "revision": {"name": "self-debug"},
+        "selection": {"name": "public"},
+    },
+    "sstar": {
+        "sampling": {"name": "temperature"},
+        "revision": {"name": "self-debug"},
+        "selection": {"name": "sstar"},
+    },
+}
+
+# Chosen for the embedded 0.5B model on 2 CPU cores (~40 tokens/s decode); see
+# docs/benchmarks.md. A GPU server or hosted API gets the paper's settings instead.
+LOCAL_DEFAULTS: dict[str, Any] = {"n": 4, "rounds": 2, "max_tokens": 768}
+REMOTE_DEFAULTS: dict[str, Any] = {"n": 8, "rounds": 2, "max_tokens": 2048}
+
+
+class StrategySpec(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class RunConfig(BaseModel):
+    """Everything a run needs besides the problem."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = "local"
+    base_url: str | None = None
+    api_key_env: str | None = None  # name of the variable holding the key, never the key
+    max_concurrency: int | None = Field(default=None, ge=1, le=1024)
+    sandbox: str = "local"
+    sampling: StrategySpec = StrategySpec(name="temperature")
+    revision: StrategySpec = StrategySpec(name="self-debug")
+    selection: StrategySpec = StrategySpec(name="sstar")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=16, le=32768)
+    seed: int = 0
+    concurrency: int = Field(default=2, ge=1, le=256)  # problems at once in eval
+    deadline_s: float | None = Field(default=None, gt=0)
+
+    @property
+    def is_local(self) -> bool:
+        return self.model == "local" or self.model.startswith("local:")
+
+    def generation(self) -> GenerationParams:
+        defaults = LOCAL_DEFAULTS if self.is_local else REMOTE_DEFAULTS
+        return GenerationParams(
+            temperature=0.7 if self.temperature is None else self.temperature,
+            max_tokens=self.max_tokens or defaults["max_tokens"],
+        )
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            # A new strategy name replaces the old parameters wholesale.
+            if "name" in v and v["name"] != out[k].get("name"):
+                out[k] = dict(v)
+            else:
+                out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+
+
+def build_config(
+    *,
+    preset: str | None = None,
+    file: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> RunConfig:
+    """Combine preset, file and overrides (already nested like the file) and validate."""
+    data: dict[str, Any] = {
+        "sampling": {"name": "temperature"},
+        "revision": {"name": "self-debug"},
+        "selection": {"name": "sstar"},
+    }
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ConfigError(f"unknown preset {preset!r}; valid: {', '.join(PRESETS)}")
+        data = _merge(data, PRESETS[preset])
+    source = "options"
+    if file is not None:
+        data = _merge(data, load_config_file(file))
+        source = str(file)
+    data = _merge(data, overrides or {})
+    try:
+        cfg = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+        raise ConfigError(f"{source}: {loc}: {what}") from None
+    return _apply_backend_defaults(cfg, data)
+
+
+def _apply_backend_defaults(cfg: RunConfig, data: dict[str, Any]) -> RunConfig:
+    """Fill ``n`` and ``rounds`` from the backend's defaults when nobody set them."""
+    defaults = LOCAL_DEFAULTS if cfg.is_local else REMOTE_DEFAULTS
+    updates: dict[str, Any] = {}
+    for stage, param in (("sampling", "n"), ("revision", "rounds")):
+        spec: StrategySpec = getattr(cfg, stage)
+        cls = registry.strategy_class(stage, spec.name)  # type: ignore[arg-type]
+        fields = getattr(cls, "model_fields", {})
+        if param in fields and param not in spec.params():
+            updates[stage] = StrategySpec(
+                name=spec.name, **{**spec.params(), param: defaults[param]}
+            )
+    if cfg.temperature is not None:
+        spec = updates.get("sampling", cfg.sampling)
+        cls = registry.strategy_class("sampling", spec.name)
+        if "temperature" in getattr(cls, "model_fields", {}) and "temperature" not in spec.params():
+            updates["sampling"] = StrategySpec(
+                name=spec.name, **{**spec.params(), "temperature": cfg.temperature}
+            )
+    return cfg.model_copy(update=updates) if updates else cfg
+
+
+def build_strategies(cfg: RunConfig) -> tuple[Any, Any, Any]:
+    """The three strategy objects named by ``cfg``.
+
+    Raises:
+        UnknownNameError: a strategy name does not exist.
+        ConfigError: a parameter is unknown or invalid.
+    """
+    return (
+        registry.make("sampling", cfg.sampling.name, cfg.sampling.params()),
+        registry.make("revision", cfg.revision.name, cfg.revision.params()),
+        registry.make("selection", cfg.selection.name, cfg.selection.params()),
+    )
+
+
+def parse_param(text: str) -> tuple[str, str, Any]:
+    """``stage.key=value`` from ``--param``; the value is JSON if it parses, else text."""
+    import json
+
+    key, sep, raw = text.partition("=")
+    stage, dot, name = key.partition(".")
+    if not sep or not dot or stage not in registry.KINDS or not name:
+        raise ConfigError(
+            f"--param {text!r}: expected STAGE.NAME=VALUE with STAGE one of "
+            f"{', '.join(registry.KINDS)}"
+        )
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return stage, name, value
+
+
+def build_model(cfg: RunConfig) -> Model:
+    """The ``Model`` for ``cfg.model`` (``local``, ``openai:NAME``, ``litellm:P/NAME``...)."""
+    import os
+
+    from agentsstar.backends import default_concurrency, open_backend
+
+    options: dict[str, Any] = {}
+    if cfg.base_url is not None:
+        options["base_url"] = cfg.base_url
+    if cfg.api_key_env is not None:
+        key = os.environ.get(cfg.api_key_env)
+        if not key:
+            raise MissingCredentialsError(f"api_key_env: ${cfg.api_key_env} is not set")
+        options["api_key"] = key
+    backend = open_backend(cfg.model, **options)
+    return Model(backend, max_concurrency=cfg.max_concurrency or default_concurrency(cfg.model))
+
+
+SANDBOXES = ("local", "e2b")
+
+
+def build_sandbox(cfg: RunConfig) -> Sandbox:
+    """The sandbox named by ``cfg.sandbox``."""
+    if cfg.sandbox == "local":
+        from agentsstar.sandboxes.local import LocalSandbox
+
+        return LocalSandbox()
+    if cfg.sandbox == "e2b":
+        from agentsstar.sandboxes.e2b import E2BSandbox
+
+        return E2BSandbox()
+    raise UnknownNameError(f"unknown sandbox {cfg.sandbox!r}; valid: {', '.join(SANDBOXES)}")

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from agentsstar.extract import extract_choice, extract_code, extract_json_list
+
+
+def test_last_python_block_wins() -> None:
+    reply = "First try:\n```python\nx = 1\n```\nBetter:\n```python\nprint(2)\n```\n"
+    assert extract_code(reply) == "print(2)\n"
+
+
+def test_prefers_block_defining_entry_point() -> None:
+    reply = "```python\ndef solve(a):\n    return a\n```\nUsage:\n```python\nprint(solve(3))\n```"
+    assert extract_code(reply, "solve") == "def solve(a):\n    return a\n"
+    reply2 = "```python\nclass Solution:\n    def f(self):\n        return 1\n```\n```python\nSolution().f()\n```"
+    assert extract_code(reply2, "Solution.f").startswith("class Solution")
+
+
+def test_unclosed_fence_and_bare_code() -> None:
+    assert extract_code("```python\nprint(1)\nprint(2)") == "print(1)\nprint(2)\n"
+    assert extract_code("def f(x):\n    return x\n") == "def f(x):\n    return x\n"
+    assert extract_code("I cannot solve this problem, sorry.") is None
+
+
+def test_skips_blocks_in_other_languages() -> None:
+    assert extract_code("```bash\npip install x\n```\n```py\nprint(1)\n```") == "print(1)\n"
+
+
+def test_json_lists() -> None:
+    assert extract_json_list('Here:\n```json\n["1\\n", "2\\n"]\n```') == ["1\n", "2\n"]
+    assert extract_json_list("tests:\n[[1, 2], [3, 4]]\nthanks") == [[1, 2], [3, 4]]
+    assert extract_json_list("```\n[('a', True), (None,)]\n```") == [("a", True), (None,)]
+    assert extract_json_list("no list here") is None
+
+
+def test_choice() -> None:
+    assert extract_choice("A is wrong because...\nAnswer: B") == "B"
+    assert extract_choice("**Answer:** A") == "A"
+    assert extract_choice("I think Program A is correct.") == "A"
+    assert extract_choice("b") == "B"
+    assert extract_choice("both are fine") is None
