@@ -51,9 +51,8 @@ def summary(result: Result) -> str:
         parts.append("[yellow]oracle selection (upper bound, reads private tests)[/yellow]")
     if result.private is not None:
         colour = "green" if result.private.accepted else "red"
-        parts.append(
-            f"[{colour}]private tests {result.private.passed}/{result.private.total} passed[/{colour}]"
-        )
+        score = f"private tests {result.private.passed}/{result.private.total} passed"
+        parts.append(f"[{colour}]{score}[/{colour}]")
     parts.append(f"{u.llm_calls} model calls, {u.prompt_tokens + u.completion_tokens:,} tokens")
     parts.append(f"{result.timings.get('total', 0.0):.1f} s")
     return " · ".join(parts)

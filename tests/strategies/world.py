@@ -1,0 +1,96 @@
+"""A scripted 'model' for strategy tests: candidates are chosen by seed, and the
+selection-stage prompts are answered by simple rules, so each test states exactly
+what the model would say."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentsstar.backends.base import GenerationParams, Message
+from agentsstar.backends.scripted import ScriptedBackend
+from agentsstar.problem import Problem, TestCase
+
+
+def fence(code: str) -> str:
+    return f"Here is my solution.\n```python\n{code}```\n"
+
+
+@dataclass
+class World:
+    samples: list[str]  # code of sample i (chosen by seed % len)
+    inputs: list[Any] = field(default_factory=list)  # reply to input generation
+    distinguishing: list[Any] = field(default_factory=list)
+    judge: Callable[[str, str], str] = lambda a, b: "A"  # (code A, code B) -> "A"/"B"
+    fixes: dict[str, str] = field(default_factory=dict)  # buggy code -> fixed code
+    codet_tests: list[dict[str, Any]] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
+    judge_calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def backend(self) -> ScriptedBackend:
+        return ScriptedBackend(self.reply)
+
+    def reply(self, messages: Sequence[Message], params: GenerationParams) -> str:
+        text = messages[-1].content
+        self.prompts.append("\n".join(m.content for m in messages))
+        if "Both programs were executed" in text or "Which program solves" in text:
+            a, b = _programs(text)
+            self.judge_calls.append((a, b))
+            return f"Reasoning...\nAnswer: {self.judge(a, b)}"
+        if "would produce different outputs" in text:
+            return "```json\n" + json.dumps(self.distinguishing) + "\n```"
+        if "new test INPUTS" in text:
+            return "```json\n" + json.dumps(self.inputs) + "\n```"
+        if "test cases with their expected" in text:
+            return "```json\n" + json.dumps(self.codet_tests) + "\n```"
+        if "failed" in text and "public tests" in text:
+            previous = _last_code(messages)
+            return fence(self.fixes.get(previous, previous))
+        seed = params.seed or 0
+        return fence(self.samples[seed % len(self.samples)])
+
+
+def _programs(text: str) -> tuple[str, str]:
+    a = text.split("Program A:\n```python\n", 1)[1].split("```", 1)[0]
+    b = text.split("Program B:\n```python\n", 1)[1].split("```", 1)[0]
+    return a, b
+
+
+def _last_code(messages: Sequence[Message]) -> str:
+    for m in reversed(messages):
+        if m.role == "assistant":
+            return m.content.split("```python\n", 1)[1].split("```", 1)[0]
+    raise AssertionError("no assistant message")
+
+
+def distinct_problem(**extra: Any) -> Problem:
+    """Count distinct values. The public test has no duplicates, so `len(xs)` passes it."""
+    data: dict[str, Any] = {
+        "id": "distinct",
+        "prompt": "Return how many distinct integers the list xs holds.",
+        "kind": "function",
+        "entry_point": "count_distinct",
+        "starter_code": "def count_distinct(xs: list[int]) -> int:\n",
+        "public_tests": [TestCase(input=[[1, 2, 3]], output=3)],
+        "private_tests": [
+            TestCase(input=[[1, 1, 2]], output=2),
+            TestCase(input=[[]], output=0),
+            TestCase(input=[[5, 5, 5, 5]], output=1),
+        ],
+    }
+    data.update(extra)
+    return Problem(**data)
+
+
+CORRECT = "def count_distinct(xs):\n    return len(set(xs))\n"
+WRONG_LEN = "def count_distinct(xs):\n    return len(xs)\n"
+WRONG_LEN_2 = "def count_distinct(xs):\n    n = 0\n    for _ in xs:\n        n += 1\n    return n\n"
+WRONG_LEN_3 = "def count_distinct(xs):\n    return sum(1 for _ in xs)\n"
+CRASHES = "def count_distinct(xs):\n    return len(xs) // (len(xs) - len(xs))\n"
+
+
+def prefer_set(a: str, b: str) -> str:
+    """A judge that recognises the right program."""
+    return "A" if "set(" in a else "B"
