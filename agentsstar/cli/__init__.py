@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agentsstar.cli import run_cmd
+from agentsstar.cli import eval_cmd, report_cmd, run_cmd
 from agentsstar.cli._common import console, fail
 from agentsstar.errors import InfrastructureError, UserError
 
@@ -23,6 +23,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 run_cmd.register(app)
+eval_cmd.register(app)
+report_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Benchmark runs: many problems, one model and sandbox, results that survive a kill."""

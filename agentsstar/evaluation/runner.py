@@ -1,0 +1,126 @@
+"""Running a strategy configuration over many problems.
+
+Problems run concurrently (bounded), sharing one model backend and one sandbox. A
+problem that fails for infrastructure reasons (model server down, sandbox failure,
+deadline) is recorded as an error, never as a wrong answer, and counted apart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import anyio
+import structlog
+
+from agentsstar.config import RunConfig, build_model, build_sandbox, build_strategies
+from agentsstar.errors import AgentsstarError, InfrastructureError
+from agentsstar.evaluation.store import ProblemRecord, RunStore
+from agentsstar.model import Model
+from agentsstar.pipeline import solve
+from agentsstar.problem import Problem
+from agentsstar.records import Result
+from agentsstar.sandboxes.base import Sandbox
+
+log = structlog.get_logger(__name__)
+
+OnRecord = Callable[[ProblemRecord], None]
+
+
+@dataclass
+class Shared:
+    model: Model
+    sandbox: Sandbox
+    cfg: RunConfig
+
+
+def record_from(problem: Problem, result: Result, seconds: float) -> ProblemRecord:
+    cands = result.candidates_private
+    return ProblemRecord(
+        id=problem.id,
+        passed=result.private.accepted if result.private is not None else None,
+        error=None if result.private is not None else "problem has no private tests to score",
+        error_kind=None if result.private is not None else "unscored",
+        usage=result.usage,
+        seconds=seconds,
+        difficulty=problem.difficulty,
+        selected=result.selected.index if result.selected else None,
+        candidates=len(result.candidates),
+        candidates_passed=sum(cands) if cands is not None else None,
+    )
+
+
+async def run_problem(problem: Problem, shared: Shared) -> tuple[ProblemRecord, Result | None]:
+    sampling, revision, selection = build_strategies(shared.cfg)
+    start = time.perf_counter()
+    try:
+        result = await solve(
+            problem,
+            model=shared.model,
+            sandbox=shared.sandbox,
+            sampling=sampling,
+            revision=revision,
+            selection=selection,
+            params=shared.cfg.generation(),
+            seed=shared.cfg.seed,
+            deadline=shared.cfg.deadline_s,
+            score_candidates=True,
+        )
+    except TimeoutError:
+        kind, message = "timeout", f"deadline of {shared.cfg.deadline_s} s passed"
+    except InfrastructureError as exc:
+        kind, message = "infrastructure", f"{type(exc).__name__}: {exc}"
+    except AgentsstarError as exc:  # e.g. oracle on a problem without private tests
+        kind, message = "config", f"{type(exc).__name__}: {exc}"
+    else:
+        return record_from(problem, result, time.perf_counter() - start), result
+    log.warning("problem ended in an error", problem=problem.id, error=message)
+    return (
+        ProblemRecord(
+            id=problem.id,
+            passed=None,
+            error=message,
+            error_kind=kind,
+            seconds=time.perf_counter() - start,
+            difficulty=problem.difficulty,
+        ),
+        None,
+    )
+
+
+async def run_eval(
+    problems: Sequence[Problem],
+    cfg: RunConfig,
+    store: RunStore,
+    *,
+    on_record: OnRecord | None = None,
+) -> list[ProblemRecord]:
+    """Run every problem not yet finished in ``store``; return the new records."""
+    done = store.finished()
+    todo = [p for p in problems if p.id not in done]
+    model = build_model(cfg)
+    sandbox = build_sandbox(cfg)
+    shared = Shared(model=model, sandbox=sandbox, cfg=cfg)
+    limiter = anyio.CapacityLimiter(cfg.concurrency)
+    new: list[ProblemRecord] = []
+
+    async def one(problem: Problem) -> None:
+        async with limiter:
+            with structlog.contextvars.bound_contextvars(problem=problem.id):
+                record, result = await run_problem(problem, shared)
+        # Appending is synchronous and in the event-loop thread: lines never interleave.
+        store.save(record, result)
+        new.append(record)
+        if on_record is not None:
+            on_record(record)
+
+    try:
+        async with anyio.create_task_group() as tg:
+            for problem in todo:
+                tg.start_soon(one, problem)
+    finally:
+        with anyio.move_on_after(10, shield=True):
+            await sandbox.aclose()
+            await model.aclose()
+    return new

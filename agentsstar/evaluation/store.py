@@ -1,0 +1,111 @@
+"""The run directory: ``config.json``, ``results.jsonl`` and ``results/<id>.json``.
+
+``results.jsonl`` is the commit log of a run: a problem counts as finished only once
+its line is there. The full record is written (atomically) *before* the line is
+appended, and each line is appended whole and fsynced, so a run killed at any moment,
+``kill -9`` included, loses only the problems in flight and never records half of one.
+A torn last line (the process died mid-write) is ignored and cut off on resume.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agentsstar.errors import ConfigError
+from agentsstar.records import Usage
+
+RESULTS = "results.jsonl"
+CONFIG = "config.json"
+
+
+class ProblemRecord(BaseModel):
+    """One line of ``results.jsonl``."""
+
+    id: str
+    passed: bool | None  # None: ended in an error, or nothing to score against
+    error: str | None = None
+    error_kind: str | None = None  # "infrastructure", "timeout", "config"
+    usage: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+    difficulty: str | None = None
+    selected: int | None = None
+    candidates: int = 0
+    candidates_passed: int | None = None  # for oracle pass@N, when scored
+
+
+def safe_name(problem_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", problem_id)[:120] or "problem"
+
+
+class RunStore:
+    def __init__(self, run_dir: Path) -> None:
+        self.dir = run_dir
+        self.results = run_dir / RESULTS
+
+    def create(self, config: dict[str, Any]) -> None:
+        if (self.dir / CONFIG).exists():
+            raise ConfigError(
+                f"{self.dir}: already holds a run; use --resume {self.dir} to continue it"
+            )
+        (self.dir / "results").mkdir(parents=True, exist_ok=True)
+        self._write_json(self.dir / CONFIG, {**config, "created": time.time()})
+        self.results.touch()
+
+    def load_config(self) -> dict[str, Any]:
+        path = self.dir / CONFIG
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{self.dir}: not a run directory (no {CONFIG})") from None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: invalid JSON: {exc.msg}") from None
+        return data
+
+    def finished(self) -> dict[str, ProblemRecord]:
+        """Records of finished problems; a torn trailing line is truncated away."""
+        if not self.results.exists():
+            return {}
+        raw = self.results.read_bytes()
+        done: dict[str, ProblemRecord] = {}
+        good_end = 0
+        for line in raw.splitlines(keepends=True):
+            if not line.endswith(b"\n"):
+                break  # torn write from a killed process
+            try:
+                rec = ProblemRecord.model_validate_json(line)
+            except ValueError:
+                break
+            done[rec.id] = rec
+            good_end += len(line)
+        if good_end != len(raw):
+            with self.results.open("r+b") as f:
+                f.truncate(good_end)
+        return done
+
+    def save(self, record: ProblemRecord, full: BaseModel | None) -> None:
+        if full is not None:
+            self._write_json(
+                self.dir / "results" / f"{safe_name(record.id)}.json",
+                json.loads(full.model_dump_json()),
+            )
+        line = record.model_dump_json() + "\n"
+        # One write of the whole line, then fsync: the line is either all there or torn
+        # (and a torn line is discarded on resume).
+        fd = os.open(self.results, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _write_json(self, path: Path, data: Any) -> None:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        os.replace(tmp, path)
