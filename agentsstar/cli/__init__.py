@@ -11,8 +11,8 @@ import sys
 
 import typer
 
-from agentsstar.cli import eval_cmd, report_cmd, run_cmd
-from agentsstar.cli._common import console, fail
+from agentsstar.cli import eval_cmd, import_cmd, report_cmd, run_cmd
+from agentsstar.cli._common import console, fail, setup_logging
 from agentsstar.errors import InfrastructureError, UserError
 
 app = typer.Typer(
@@ -25,10 +25,12 @@ app = typer.Typer(
 run_cmd.register(app)
 eval_cmd.register(app)
 report_cmd.register(app)
+import_cmd.register(app)
 
 
 def main() -> None:
     """Console-script entry point."""
+    setup_logging(0)  # quiet by default; commands with -v raise the level
     try:
         app(standalone_mode=False)
     except UserError as exc:

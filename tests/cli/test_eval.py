@@ -1,0 +1,112 @@
+"""``agentsstar eval``: concurrency, results on disk, resume after ``kill -9``, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentsstar.testing.openai_server import FakeOpenAIServer
+
+from .fake_model import reply
+from .test_run import EXAMPLES, cli
+
+EXPECTED = {
+    "balanced-brackets": True,
+    "count-primes": True,
+    "longest-common-prefix": True,
+    "max-subarray": True,
+    "mean-median": False,
+    "reverse-words": True,
+}
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[FakeOpenAIServer]:
+    # Slow enough that a kill lands while problems are in flight.
+    with FakeOpenAIServer(reply=reply, delay=0.4) as srv:
+        yield srv
+
+
+def lines(run_dir: Path) -> list[dict[str, object]]:
+    return [json.loads(x) for x in (run_dir / "results.jsonl").read_text().splitlines()]
+
+
+def eval_args(server: FakeOpenAIServer, run_dir: Path) -> list[str]:
+    return [
+        "eval", str(EXAMPLES), "--run-dir", str(run_dir),
+        "--model", "openai:fake-model", "--base-url", server.base_url,
+        "-n", "2", "--rounds", "1", "-j", "2",
+    ]  # fmt: skip
+
+
+def test_uninterrupted_run_and_report(slow_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    run_dir = tmp_path / "full"
+    proc = cli(*eval_args(slow_server, run_dir), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    got = {r["id"]: r["passed"] for r in lines(run_dir)}
+    assert got == EXPECTED
+    for r in lines(run_dir):
+        assert r["error"] is None and r["usage"]["llm_calls"] >= 2 and r["seconds"] > 0
+        assert (run_dir / "results" / f"{r['id']}.json").exists()
+    rep = cli("report", str(run_dir), "--plot", str(tmp_path / "plot.png"))
+    assert rep.returncode == 0, rep.stderr
+    assert "83.3% (5/6)" in rep.stderr
+    assert (tmp_path / "plot.png").stat().st_size > 1000
+
+
+def test_kill_9_then_resume_loses_nothing(slow_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    run_dir = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentsstar", *eval_args(slow_server, run_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    results = run_dir / "results.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if results.exists() and len(results.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    finished = lines(run_dir)
+    assert 2 <= len(finished) < len(EXPECTED), "the kill should land mid-run"
+    resumed = cli("eval", "--resume", str(run_dir), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    final = lines(run_dir)
+    ids = [r["id"] for r in final]
+    assert len(ids) == len(set(ids)), "no problem recorded twice"
+    assert {r["id"]: r["passed"] for r in final} == EXPECTED
+    # What was finished before the kill was kept, not redone.
+    assert final[: len(finished)] == finished
+
+
+def test_resume_refuses_new_settings(tmp_path: Path) -> None:
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    (run_dir / "config.json").write_text("{}")
+    proc = cli("eval", "--resume", str(run_dir), "--model", "openai:other")
+    assert proc.returncode == 2 and "drop --model" in proc.stderr
+
+
+def test_server_down_is_recorded_as_error_not_failure(tmp_path: Path) -> None:
+    run_dir = tmp_path / "down"
+    proc = cli(
+        "eval", str(EXAMPLES), "--run-dir", str(run_dir), "--ids", "reverse-words",
+        "--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1", "-n", "1",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    [rec] = lines(run_dir)
+    assert rec["passed"] is None and rec["error_kind"] == "infrastructure"
+    assert "ModelError" in rec["error"]
+    rep = cli("report", str(run_dir))
+    assert "– (0/0)" in rep.stderr  # no pass@1 claimed from an error
