@@ -24,7 +24,16 @@ def limits_for(problem: Problem) -> Limits:
     return Limits(time_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb)
 
 
+# LeetCode-style starter code annotates with ``List[int]`` without importing typing;
+# the platforms' own harnesses prepend the import, so a candidate that keeps the given
+# signature must not fail with NameError here either. One line, so tracebacks shown
+# to the model are off by one line at most.
+FUNCTION_PREAMBLE = "from typing import *  # noqa: F403 (added by agentsstar)\n"
+
+
 def program_for(problem: Problem, code: str) -> Program:
+    if problem.kind == "function":
+        code = FUNCTION_PREAMBLE + code
     return Program(code=code, kind=problem.kind, entry_point=problem.entry_point)
 
 
