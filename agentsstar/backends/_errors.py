@@ -56,13 +56,18 @@ def _status_of(exc: BaseException) -> int | None:
 
 
 def _headers_of(exc: BaseException) -> Mapping[str, str] | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers:
-        return headers  # type: ignore[no-any-return]
-    # litellm keeps proxy-supplied headers apart from the vendor response.
-    extra = getattr(exc, "headers", None)
-    return extra if isinstance(extra, Mapping) else None
+    # The openai SDK keeps headers on ``exc.response``; litellm rebuilds the response
+    # without them and keeps the vendor's in ``litellm_response_headers`` (and
+    # proxy-supplied ones in ``headers``).
+    candidates = (
+        getattr(getattr(exc, "response", None), "headers", None),
+        getattr(exc, "litellm_response_headers", None),
+        getattr(exc, "headers", None),
+    )
+    for headers in candidates:
+        if isinstance(headers, Mapping) and headers:
+            return headers
+    return None
 
 
 def _detail(exc: BaseException) -> str:
