@@ -117,7 +117,7 @@ class OpenAICompatBackend:
                 exc,
                 backend=self.name,
                 where=self.base_url,
-                credential_hint="set OPENAI_API_KEY or pass --api-key",
+                credential_hint="check OPENAI_API_KEY (or the api_key option)",
             ) from exc
         except openai.OpenAIError as exc:
             raise ModelError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
