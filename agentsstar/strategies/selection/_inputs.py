@@ -34,6 +34,11 @@ def pool(candidates: Sequence[Candidate]) -> list[Candidate]:
     return [c for c in with_code if c.final.public_passed == best]
 
 
+def distinct_programs(candidates: Sequence[Candidate]) -> int:
+    """How many different programs (ignoring whitespace) the candidates hold."""
+    return len({" ".join((c.code or "").split()) for c in candidates})
+
+
 def _arity(problem: Problem) -> int | None:
     sizes = {len(t.input) for t in problem.public_tests if isinstance(t.input, list)}
     return sizes.pop() if len(sizes) == 1 else None

@@ -35,8 +35,9 @@ class MajoritySelection(StrategyBase):
         if not pooled:
             record.note = "no candidate produced code"
             return record
-        if len(pooled) == 1:
+        if inp.distinct_programs(pooled) == 1:
             record.selected = pooled[0].index
+            record.note = "a single distinct program"
             return record
         inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
         behaviour = await inp.run_all(ctx, pooled, inputs)

@@ -47,9 +47,10 @@ class SStarSelection(StrategyBase):
         if not pooled:
             record.note = "no candidate produced code"
             return record
-        if len(pooled) == 1:
+        if inp.distinct_programs(pooled) == 1:
+            # One program (possibly sampled several times): nothing to choose between.
             record.selected = pooled[0].index
-            record.note = "a single candidate in the pool"
+            record.note = "a single distinct program in the pool"
             return record
         ctx.emit("selection", step="synthesising inputs")
         inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
