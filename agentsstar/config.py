@@ -162,6 +162,8 @@ def build_config(
         loc = ".".join(str(p) for p in err["loc"])
         what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
         raise ConfigError(f"{source}: {loc}: {what}") from None
+    if cfg.sandbox not in SANDBOXES:
+        raise UnknownNameError(f"unknown sandbox {cfg.sandbox!r}; valid: {', '.join(SANDBOXES)}")
     return _apply_backend_defaults(cfg, data)
 
 

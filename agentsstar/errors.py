@@ -86,3 +86,30 @@ class TransientModelError(ModelError):
 
 class SandboxError(InfrastructureError):
     """The sandbox could not run a program (its own failure, not the program's)."""
+
+
+def leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    """Every non-group exception inside ``group``, depth first."""
+    out: list[BaseException] = []
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            out.extend(leaves(exc))
+        else:
+            out.append(exc)
+    return out
+
+
+def unwrap_group(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one exception a caller should see from a failed task group.
+
+    Concurrency is an implementation detail: when a sample's model call fails, the
+    caller should get that ``ModelError``, not an ``ExceptionGroup`` holding it (and
+    the cancellations it caused). Interrupts win, then agentsstar's own errors, then
+    timeouts; anything else keeps the group.
+    """
+    found = leaves(group)
+    for kinds in ((KeyboardInterrupt, SystemExit), (AgentsstarError,), (TimeoutError,)):
+        for exc in found:
+            if isinstance(exc, kinds):
+                return exc
+    return group

@@ -21,6 +21,7 @@ import structlog
 
 from agentsstar.backends.base import GenerationParams, ModelBackend
 from agentsstar.context import Context, ProgressFn, score_private
+from agentsstar.errors import unwrap_group
 from agentsstar.model import Model
 from agentsstar.problem import Problem
 from agentsstar.records import Attempt, Candidate, Result, Selected
@@ -63,6 +64,38 @@ async def solve(
         ModelError: the model failed for good.
         SandboxError: the sandbox failed; no verdict is given on any program.
     """
+    try:
+        return await _solve(
+            problem,
+            model=model,
+            sandbox=sandbox,
+            sampling=sampling,
+            revision=revision,
+            selection=selection,
+            params=params,
+            seed=seed,
+            deadline=deadline,
+            score_candidates=score_candidates,
+            progress=progress,
+        )
+    except BaseExceptionGroup as group:
+        raise unwrap_group(group) from None
+
+
+async def _solve(
+    problem: Problem,
+    *,
+    model: Model | ModelBackend,
+    sandbox: Sandbox,
+    sampling: SamplingStrategy | None,
+    revision: RevisionStrategy | None,
+    selection: SelectionStrategy | None,
+    params: GenerationParams | None,
+    seed: int,
+    deadline: float | None,
+    score_candidates: bool,
+    progress: ProgressFn | None,
+) -> Result:
     default_sampling, default_revision, default_selection = _defaults()
     sampling = sampling or default_sampling
     revision = revision or default_revision

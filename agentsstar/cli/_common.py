@@ -11,13 +11,16 @@ from typing import NoReturn
 
 import structlog
 from rich.console import Console
+from rich.markup import escape
 
 # Everything but the selected program goes to stderr, so stdout can be piped.
-console = Console(stderr=True, highlight=False)
+# Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns.
+console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 
 def fail(message: str, *, code: int) -> NoReturn:
-    console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
+    # Messages contain brackets such as agentsstar[local]: never read them as markup.
+    console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
     sys.exit(code)
 
 

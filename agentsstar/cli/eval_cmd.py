@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import anyio
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -78,7 +79,7 @@ class EvalProgress:
         self.progress.update(self.task, completed=self.done, stats=self._stats())
         if not console.is_terminal:
             status = "error" if record.error_kind else ("pass" if record.passed else "fail")
-            console.print(f"[{self.done}] {record.id}: {status} ({record.seconds:.1f} s)")
+            console.print(escape(f"[{self.done}] {record.id}: {status} ({record.seconds:.1f} s)"))
 
 
 def register(app: typer.Typer) -> None:
@@ -175,8 +176,12 @@ def register(app: typer.Typer) -> None:
             )
         already = [r for r in store.finished().values() if r.id in {p.id for p in problems}]
         console.print(
-            f"[dim]run directory {store.dir} · {len(problems)} problems "
-            f"({len(already)} already finished) · {cfg.model}[/dim]"
+            "[dim]"
+            + escape(
+                f"run directory {store.dir} · {len(problems)} problems "
+                f"({len(already)} already finished) · {cfg.model}"
+            )
+            + "[/dim]"
         )
         progress = EvalProgress(len(problems), already)
         start = time.perf_counter()

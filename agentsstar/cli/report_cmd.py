@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from agentsstar.cli._common import console
@@ -22,9 +23,9 @@ def print_table(summaries: list[RunSummary]) -> None:
                 "tokens/problem", "s/problem", "wall s"):  # fmt: skip
         table.add_column(col, overflow="fold")
     for s in summaries:
-        label = s.label + (" [yellow](upper bound)[/yellow]" if s.upper_bound else "")
+        label = escape(s.label) + (" [yellow](upper bound)[/yellow]" if s.upper_bound else "")
         table.add_row(
-            s.name,
+            escape(s.name),
             label,
             str(s.total),
             str(s.errors),

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import anyio
 import typer
+from rich.markup import escape
 
 from agentsstar.cli import _options as opt
 from agentsstar.cli._common import console, setup_logging, write_atomic
@@ -104,11 +105,11 @@ def register(app: typer.Typer) -> None:
             params=param,
             extra={"deadline_s": deadline} if deadline is not None else None,
         )
-        console.print(
-            f"[dim]{problem.id}: {cfg.model} · {cfg.sampling.name}{cfg.sampling.params()} → "
-            f"{cfg.revision.name}{cfg.revision.params()} → {cfg.selection.name}[/dim]",
-            highlight=False,
+        plan = (
+            f"{problem.id}: {cfg.model} · {cfg.sampling.name}{cfg.sampling.params()} → "
+            f"{cfg.revision.name}{cfg.revision.params()} → {cfg.selection.name}"
         )
+        console.print(f"[dim]{escape(plan)}[/dim]", highlight=False)
         with RunProgress(console) as progress:
             result = anyio.run(partial(run_one, problem, cfg, progress))
         if out is not None:

@@ -82,7 +82,8 @@ def test_function_problem_with_class_entry_point(server: FakeOpenAIServer) -> No
 def test_bad_options_are_one_line_errors(
     server: FakeOpenAIServer, args: list[str], needle: str
 ) -> None:
-    proc = cli("run", str(EXAMPLES / "reverse-words.json"), "--base-url", server.base_url, *args)
+    base = ["--model", "openai:fake-model", "--base-url", server.base_url]
+    proc = cli("run", str(EXAMPLES / "reverse-words.json"), *base, *args)
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and needle in lines[0], proc.stderr
