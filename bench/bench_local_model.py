@@ -64,28 +64,29 @@ async def timed(
     return time.perf_counter() - start, completion
 
 
-def raw_decode(path: Path, n_ctx: int, n_threads: int, max_tokens: int, runs: int) -> list[float]:
-    """Decode tokens/s through llama_cpp directly (same method, no backend around it)."""
-    llama_cpp = import_llama_cpp()
-    llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-    rates = []
+class BareLlama:
+    """The same decode measurement through ``llama_cpp.Llama`` directly (no backend)."""
 
-    def call(messages: list[Message], n: int) -> tuple[float, Any]:
+    def __init__(self, path: Path, n_ctx: int, n_threads: int) -> None:
+        llama_cpp = import_llama_cpp()
+        self.llama = llama_cpp.Llama(
+            model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False
+        )
+
+    def call(self, messages: list[Message], max_tokens: int) -> tuple[float, int]:
         start = time.perf_counter()
-        out = llama.create_chat_completion(
+        out: Any = self.llama.create_chat_completion(
             messages=[{"role": m.role, "content": m.content} for m in messages],
             temperature=0.0,
-            max_tokens=n,
+            max_tokens=max_tokens,
             seed=0,
         )
-        return time.perf_counter() - start, out
+        return time.perf_counter() - start, int(out["usage"]["completion_tokens"])
 
-    for _ in range(runs):
-        t1, _ = call(short_prompt(), 1)
-        tn, out = call(short_prompt(), max_tokens)
-        rates.append((out["usage"]["completion_tokens"] - 1) / (tn - t1))
-    llama.close()
-    return rates
+    def decode_rate(self, max_tokens: int) -> float:
+        t1, _ = self.call(short_prompt(), 1)
+        tn, produced = self.call(short_prompt(), max_tokens)
+        return (produced - 1) / (tn - t1)
 
 
 async def bench(spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool) -> None:
@@ -102,7 +103,9 @@ async def bench(spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool) ->
     load_s = time.perf_counter() - start
     await timed(backend, short_prompt(), 8)  # warm-up: first-call allocations
 
-    pp_rates, decode_rates, produced = [], [], []
+    bare = BareLlama(path, n_ctx, threads) if raw else None
+    pp_rates, decode_rates, bare_rates, produced = [], [], [], []
+    # Interleaved, so the backend and the bare figures see the same machine load.
     for _ in range(runs):
         t_pp, c_pp = await timed(backend, long_prompt(), 1)
         pp_rates.append(c_pp.prompt_tokens / t_pp)
@@ -110,6 +113,8 @@ async def bench(spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool) ->
         tn, cn = await timed(backend, short_prompt(), max_tokens)
         decode_rates.append((cn.completion_tokens - 1) / (tn - t1))
         produced.append(cn.completion_tokens)
+        if bare is not None:
+            bare_rates.append(bare.decode_rate(max_tokens))
     await backend.aclose()
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
@@ -128,11 +133,10 @@ async def bench(spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool) ->
         + ", ".join(f"{r:.1f}" for r in decode_rates)
         + ")"
     )
-    if raw:
-        rates = raw_decode(path, n_ctx, threads, max_tokens, runs)
+    if bare_rates:
         print(
-            f"decode, bare     {statistics.median(rates):.1f} tokens/s "
-            "(llama_cpp.Llama directly; runs: " + ", ".join(f"{r:.1f}" for r in rates) + ")"
+            f"decode, bare     {statistics.median(bare_rates):.1f} tokens/s "
+            "(llama_cpp.Llama directly; runs: " + ", ".join(f"{r:.1f}" for r in bare_rates) + ")"
         )
     print(f"peak RSS         {rss_gb:.2f} GB")
 

@@ -94,6 +94,7 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     connections: set[socket.socket] = field(default_factory=set)
+    idle: threading.Condition = field(default_factory=threading.Condition)
 
     def next_fault(self) -> Fault | None:
         with self.lock:
@@ -104,6 +105,9 @@ class _State:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stuck handler must never keep the process alive
+    # server_close() would otherwise join every handler thread without a time limit;
+    # FakeOpenAIServer.stop() waits for them itself, bounded.
+    block_on_close = False
     allow_reuse_address = False
     state: _State
     slots: threading.BoundedSemaphore
@@ -126,6 +130,8 @@ class _Server(ThreadingHTTPServer):
             with state.lock:
                 state.connections.discard(request)
             self.slots.release()
+            with state.idle:
+                state.idle.notify_all()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -304,22 +310,30 @@ class FakeOpenAIServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop serving, wake delayed handlers and close open connections."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving, wake delayed handlers and close open connections.
+
+        Waits up to ``timeout`` seconds for handler threads to finish (a reply function
+        that never returns is left behind in its daemon thread).
+        """
         server, self._server = self._server, None
         if server is None:
             return
-        self._state.stopping.set()
-        server.shutdown()
-        server.server_close()
-        with self._state.lock:
-            open_connections = list(self._state.connections)
+        state = self._state
+        state.stopping.set()
+        server.shutdown()  # no new connections from here on
+        # Wake handlers blocked reading an idle keep-alive connection.
+        with state.lock:
+            open_connections = list(state.connections)
         for conn in open_connections:
             # OSError: already closed by its handler.
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+        with state.idle:
+            state.idle.wait_for(lambda: not state.connections, timeout=timeout)
+        server.server_close()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=timeout)
 
     def __enter__(self) -> FakeOpenAIServer:
         return self.start()

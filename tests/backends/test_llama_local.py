@@ -50,8 +50,8 @@ class Watched(LlamaLocalBackend):
 
 
 @pytest.mark.slow
-async def test_real_completion_with_usage(smollm2_gguf: Path) -> None:
-    backend = LlamaLocalBackend(smollm2_gguf, n_ctx=1024)
+async def test_real_completion_with_usage(small_gguf: Path) -> None:
+    backend = LlamaLocalBackend(small_gguf, n_ctx=1024)
     try:
         completion = await backend.complete(ASK, GenerationParams(temperature=0.0, max_tokens=24))
     finally:
@@ -60,12 +60,12 @@ async def test_real_completion_with_usage(smollm2_gguf: Path) -> None:
     assert completion.prompt_tokens > 5
     assert 0 < completion.completion_tokens <= 24
     assert completion.finish_reason in ("stop", "length")
-    assert backend.name == "local:SmolLM2-135M-Instruct.Q4_1"
+    assert backend.name == f"local:{small_gguf.stem}"
 
 
 @pytest.mark.slow
-async def test_same_seed_same_text_other_seeds_differ(smollm2_gguf: Path) -> None:
-    backend = LlamaLocalBackend(smollm2_gguf, n_ctx=1024)
+async def test_same_seed_same_text_other_seeds_differ(small_gguf: Path) -> None:
+    backend = LlamaLocalBackend(small_gguf, n_ctx=1024)
     texts: dict[int, list[str]] = {}
     try:
         for seed in (11, 12, 13, 11):
@@ -78,8 +78,8 @@ async def test_same_seed_same_text_other_seeds_differ(smollm2_gguf: Path) -> Non
 
 
 @pytest.mark.slow
-async def test_stop_sequences_end_the_reply(smollm2_gguf: Path) -> None:
-    backend = LlamaLocalBackend(smollm2_gguf, n_ctx=1024)
+async def test_stop_sequences_end_the_reply(small_gguf: Path) -> None:
+    backend = LlamaLocalBackend(small_gguf, n_ctx=1024)
     try:
         params = GenerationParams(temperature=0.0, max_tokens=64, stop=("\n",))
         completion = await backend.complete(ASK, params)
@@ -89,8 +89,8 @@ async def test_stop_sequences_end_the_reply(smollm2_gguf: Path) -> None:
 
 
 @pytest.mark.slow
-async def test_concurrent_calls_are_serialised(smollm2_gguf: Path) -> None:
-    backend = Watched(smollm2_gguf, n_ctx=1024)
+async def test_concurrent_calls_are_serialised(small_gguf: Path) -> None:
+    backend = Watched(small_gguf, n_ctx=1024)
     results: list[Completion] = []
 
     async def one(seed: int) -> None:
@@ -110,9 +110,9 @@ async def test_concurrent_calls_are_serialised(smollm2_gguf: Path) -> None:
 
 @pytest.mark.slow
 async def test_cancelled_call_releases_the_model_only_when_it_really_ends(
-    smollm2_gguf: Path,
+    small_gguf: Path,
 ) -> None:
-    backend = Watched(smollm2_gguf, n_ctx=1024)
+    backend = Watched(small_gguf, n_ctx=1024)
     try:
         await backend.load()
         with anyio.move_on_after(0.2):
@@ -127,8 +127,8 @@ async def test_cancelled_call_releases_the_model_only_when_it_really_ends(
 
 
 @pytest.mark.slow
-async def test_aclose_frees_and_a_later_call_reloads(smollm2_gguf: Path) -> None:
-    backend = LlamaLocalBackend(smollm2_gguf, n_ctx=512)
+async def test_aclose_frees_and_a_later_call_reloads(small_gguf: Path) -> None:
+    backend = LlamaLocalBackend(small_gguf, n_ctx=512)
     params = GenerationParams(temperature=0.0, max_tokens=4)
     await backend.complete(ASK, params)
     await backend.aclose()
@@ -137,12 +137,12 @@ async def test_aclose_frees_and_a_later_call_reloads(smollm2_gguf: Path) -> None
     await backend.aclose()
 
 
-async def test_model_loads_lazily_from_a_resolver(smollm2_gguf: Path) -> None:
+async def test_model_loads_lazily_from_a_resolver(small_gguf: Path) -> None:
     calls: list[str] = []
 
     def resolver() -> Path:
         calls.append(threading.current_thread().name)
-        return smollm2_gguf
+        return small_gguf
 
     backend = LlamaLocalBackend(resolver, name="local:smollm2-135m", n_ctx=256)
     assert calls == []  # constructing loads nothing

@@ -60,13 +60,13 @@ def _wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path) -> N
 
 @pytest.fixture(scope="module")
 def server_url(
-    smollm2_gguf: Path, llama_cpp_available: None, tmp_path_factory: pytest.TempPathFactory
+    small_gguf: Path, llama_cpp_available: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     port = _free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     command = [
         sys.executable, "-m", "llama_cpp.server",
-        "--model", str(smollm2_gguf),
+        "--model", str(small_gguf),
         "--model_alias", ALIAS,
         "--host", "127.0.0.1",
         "--port", str(port),
