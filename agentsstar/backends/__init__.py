@@ -18,6 +18,7 @@ import functools
 import importlib.metadata
 import importlib.util
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from agentsstar.backends.base import Completion, GenerationParams, Message, ModelBackend
@@ -163,7 +164,7 @@ def _open_local(rest: str, **options: Any) -> ModelBackend:
     if not llama_cpp_installed():
         raise MissingDependencyError("llama-cpp-python", "local", "the embedded local model")
     name = rest or local_models.DEFAULT_MODEL
-    cache_dir = options.pop("cache_dir", None)
+    cache_dir = Path(options.pop("cache_dir")).expanduser() if "cache_dir" in options else None
     local_models.check_available(name, cache_dir=cache_dir)
     if local_models.is_path_spec(name):
         return LlamaLocalBackend(local_models.resolve_model(name), **options)

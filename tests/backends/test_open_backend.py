@@ -62,3 +62,15 @@ def test_local_specs_open_cheaply(tmp_path: Path) -> None:
     assert open_backend(f"local:{gguf}").name == "local:any"
     with pytest.raises(UnknownNameError, match="unknown local model"):
         open_backend("local:qwen-9000")
+
+
+@pytest.mark.skipif(not llama_cpp_installed(), reason="llama-cpp-python not installed")
+def test_local_cache_dir_option_accepts_a_string(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    fake = tmp_path / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    with fake.open("wb") as f:  # the right size makes it a cache hit; never loaded here
+        f.truncate(98_362_432)
+    backend = open_backend("local:smollm2-135m", cache_dir=str(tmp_path / "models"))
+    assert backend.name == "local:smollm2-135m"
+    resolve = backend._source  # type: ignore[attr-defined]  # what load() will call
+    assert resolve() == fake
