@@ -16,7 +16,7 @@ from tenacity import (
     RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
+    stop_before_delay,
     wait_random_exponential,
 )
 
@@ -28,7 +28,12 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How transient failures are retried: bounded in attempts *and* total time."""
+    """How transient failures are retried: bounded in attempts *and* total time.
+
+    ``max_wait`` caps the exponential backoff. A server's ``Retry-After`` hint is
+    honoured as given; a retry whose wait would end past ``max_seconds`` is not made
+    (the call gives up at once rather than sleep for nothing).
+    """
 
     attempts: int = 5
     max_seconds: float = 120.0
@@ -72,7 +77,9 @@ class Model:
         exc = state.outcome.exception() if state.outcome else None
         hint = getattr(exc, "retry_after", None)
         if isinstance(hint, int | float) and hint >= 0:
-            return float(min(hint, self.retry.max_wait))
+            # Retrying before the server's hint only earns another 429; a hint too long
+            # for the time budget ends the retries (stop_before_delay in chat()).
+            return float(hint)
         backoff = wait_random_exponential(
             multiplier=self.retry.initial_wait, max=self.retry.max_wait
         )
@@ -86,7 +93,10 @@ class Model:
         """
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientModelError),
-            stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.max_seconds),
+            # stop_before_delay counts the coming sleep, so max_seconds really bounds
+            # the call (stop_after_delay would still sleep past it).
+            stop=stop_after_attempt(self.retry.attempts)
+            | stop_before_delay(self.retry.max_seconds),
             wait=self._wait,
             sleep=anyio.sleep,
             reraise=True,
