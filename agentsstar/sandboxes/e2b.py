@@ -1,0 +1,696 @@
+"""``E2BSandbox``: run untrusted programs in E2B cloud sandboxes (Firecracker microVMs).
+
+Same runner, same verdicts: each E2B sandbox gets a copy of ``_runner.py`` (the fork
+server ``LocalSandbox`` drives) once, when it is created. A batch (one program on all
+its inputs) is one command in one sandbox: the job is written to a file there and
+piped into the runner, whose result lines come back on stdout. The verdicts are
+therefore decided by the same code as locally; grading stays in the harness.
+
+Pool: at most ``max_sandboxes`` E2B sandboxes exist at once (set it to your account's
+concurrent-sandbox quota, or below). Each holds one batch at a time and is kept for
+later batches until ``aclose``; its lifetime on E2B's side is extended when a batch
+needs it, and E2B ends it by itself ``timeout`` seconds after its last use, so a
+crashed harness leaves nothing running for long.
+
+Failures: creating a sandbox is retried with backoff (rate limit or quota reached,
+service busy, timeouts, "sandbox not found", dropped connections), bounded in
+attempts and time; then ``run`` raises ``SandboxError``. A sandbox that dies or stops
+answering mid-batch is killed and replaced, and the inputs still without a result are
+run again, up to ``batch_attempts`` tries in all; inputs left without a result get
+``Verdict.SANDBOX_ERROR`` (never a program verdict). Needs anyio's asyncio backend
+(the E2B SDK is asyncio-based).
+
+Lifecycle: construct, ``await run(...)`` any number of times (concurrently), then
+``await aclose()`` (or ``async with``), which kills every E2B sandbox this object
+created.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import math
+import os
+import shlex
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol, cast
+
+import anyio
+import structlog
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
+)
+
+from agentsstar.errors import (
+    AgentsstarError,
+    MissingCredentialsError,
+    MissingDependencyError,
+    SandboxError,
+)
+from agentsstar.model import RetryPolicy
+from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
+from agentsstar.sandboxes.local import FIXED_ENV, RUNNER_PATH, _to_result, _validate
+
+log = structlog.get_logger(__name__)
+
+API_KEY_ENV = "E2B_API_KEY"
+#: Where the runner and job files live inside each E2B sandbox.
+WORKDIR = "/tmp/agentsstar"
+RUNNER_NAME = "runner.py"
+
+#: A batch may take: interpreter and namespace start-up, then per input the time
+#: limit twice (a timeout is confirmed by one re-run) plus reaping and draining.
+STARTUP_S = 60.0
+PER_INPUT_EXTRA_S = 8.0
+#: A sandbox must have this much lifetime left beyond a batch's budget.
+LIFETIME_MARGIN_S = 60.0
+KILL_TIMEOUT_S = 15.0
+#: The SDK's own request timeout when none is given.
+SDK_REQUEST_TIMEOUT_S = 60.0
+
+#: Create retries: rate limits can last while other jobs hold the account's quota.
+DEFAULT_CREATE_RETRY = RetryPolicy(attempts=8, max_seconds=300.0, initial_wait=1.0, max_wait=30.0)
+
+_ISOLATION_FEATURES = ("pid_ns", "net_ns", "mount_ns", "ipc_ns")
+
+# Errors are classified by class name (the SDK's names, stable across versions), so
+# the fake in ``agentsstar.testing.fake_e2b`` works without the SDK installed.
+_NEVER_RETRY = {
+    "AuthenticationException",
+    "InvalidArgumentException",
+    "TemplateException",
+    "FileNotFoundException",
+}
+_RETRY = {
+    "RateLimitException",  # 429: rate limit, or the concurrent-sandbox quota is full
+    "ServiceBusyException",  # 503
+    "TimeoutException",  # incl. SandboxNotRunningException, SandboxUnreachableException
+    "NotFoundException",  # incl. SandboxNotFoundException
+    "TimeoutError",
+    "OSError",  # connection refused / reset
+    "TransportError",  # httpx
+}
+
+
+class RemoteFiles(Protocol):
+    """The part of the SDK's ``sandbox.files`` that ``E2BSandbox`` uses."""
+
+    async def write(
+        self,
+        path: str,
+        data: str | bytes,
+        user: str | None = ...,
+        request_timeout: float | None = ...,
+    ) -> Any: ...
+
+
+class RemoteCommands(Protocol):
+    """The part of the SDK's ``sandbox.commands`` that ``E2BSandbox`` uses."""
+
+    async def run(
+        self,
+        cmd: str,
+        background: bool | None = ...,
+        envs: dict[str, str] | None = ...,
+        user: str | None = ...,
+        cwd: str | None = ...,
+        on_stdout: Callable[[str], Any] | None = ...,
+        on_stderr: Callable[[str], Any] | None = ...,
+        stdin: bool | None = ...,
+        timeout: float | None = ...,  # noqa: ASYNC109 - the SDK's parameter
+        request_timeout: float | None = ...,
+    ) -> Any: ...
+
+
+class RemoteSandbox(Protocol):
+    """The part of the SDK's ``AsyncSandbox`` that ``E2BSandbox`` uses."""
+
+    @property
+    def sandbox_id(self) -> str: ...
+
+    @property
+    def files(self) -> RemoteFiles: ...
+
+    @property
+    def commands(self) -> RemoteCommands: ...
+
+    async def set_timeout(self, timeout: int, **opts: Any) -> None: ...  # noqa: ASYNC109
+
+    async def kill(self, **opts: Any) -> bool: ...
+
+
+#: Creates one sandbox; called like ``AsyncSandbox.create(template=..., timeout=...,
+#: metadata=..., allow_internet_access=..., api_key=..., request_timeout=...)``.
+CreateFn = Callable[..., Awaitable[Any]]
+
+
+@dataclass(eq=False)
+class _Box:
+    """One E2B sandbox and when E2B will end it (by our clock)."""
+
+    remote: RemoteSandbox
+    expires_at: float
+    batches: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.remote.sandbox_id
+
+
+@dataclass
+class _Outcome:
+    """What one attempt at a batch produced."""
+
+    results: dict[int, ExecResult] = field(default_factory=dict)
+    failure: str | None = None  # why the remaining inputs got no result
+    retry: bool = True  # whether another sandbox could do better
+    keep: bool = False  # whether the sandbox can serve another batch
+
+
+@dataclass
+class _Parsed:
+    hello: dict[str, Any] | None = None
+    results: dict[int, ExecResult] = field(default_factory=dict)
+    error: str | None = None
+
+
+class E2BSandbox:
+    """Runs programs in E2B cloud sandboxes; a drop-in alternative to ``LocalSandbox``.
+
+    Args:
+        api_key: the E2B API key; default ``$E2B_API_KEY``. Checked at construction.
+        template: E2B template name or id; default the SDK's (``code-interpreter-v1``,
+            Python 3 with the common scientific packages). It must have ``python``.
+        max_sandboxes: E2B sandboxes alive at once, idle ones included; at most your
+            account's concurrent-sandbox quota (Hobby 20, Pro 100 by default).
+        timeout: sandbox lifetime in seconds, from creation or the last batch that
+            needed more; E2B ends an idle sandbox after it. Raised for long batches.
+        request_timeout: seconds for each SDK request (default: the SDK's, 60).
+        allow_internet_access: let the sandbox reach the internet (candidates also get
+            no network from the runner when its network namespace is available).
+        user: sandbox user that runs the runner; ``root`` lets it set up namespaces
+            and drop candidates to a private uid, as locally.
+        python: interpreter inside the sandbox.
+        isolate: have the runner set up namespaces (as ``LocalSandbox(isolate=...)``).
+        metadata: extra E2B metadata on every sandbox (``agentsstar: "1"`` is always
+            set, to find strays in the dashboard).
+        create_retry: backoff for creating a sandbox (attempts and total seconds).
+        batch_attempts: sandboxes a batch may use before its remaining inputs get
+            ``SANDBOX_ERROR``.
+        create: how a sandbox is created; default ``AsyncSandbox.create`` from
+            ``e2b_code_interpreter``. Tests pass ``FakeE2B().create`` (see
+            ``agentsstar.testing.fake_e2b``); no key or SDK is required then.
+
+    Raises:
+        MissingDependencyError: ``create`` is not given and ``e2b-code-interpreter``
+            is not installed.
+        MissingCredentialsError: ``create`` is not given and no API key is set.
+        ValueError: a limit or count is not positive.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        template: str | None = None,
+        max_sandboxes: int = 20,
+        timeout: int = 300,
+        request_timeout: float | None = None,
+        allow_internet_access: bool = False,
+        user: str = "root",
+        python: str = "python3",
+        isolate: bool = True,
+        metadata: Mapping[str, str] | None = None,
+        create_retry: RetryPolicy = DEFAULT_CREATE_RETRY,
+        batch_attempts: int = 3,
+        create: CreateFn | None = None,
+    ) -> None:
+        if max_sandboxes < 1 or timeout < 1 or batch_attempts < 1:
+            raise ValueError("max_sandboxes, timeout and batch_attempts must be positive")
+        if create is None:
+            try:
+                sdk: Any = importlib.import_module("e2b_code_interpreter")
+            except ImportError as exc:
+                raise MissingDependencyError(
+                    "e2b-code-interpreter", "e2b", "the E2B sandbox"
+                ) from exc
+            api_key = api_key or os.environ.get(API_KEY_ENV, "").strip() or None
+            if api_key is None:
+                raise MissingCredentialsError(
+                    f"the E2B sandbox needs an API key: set {API_KEY_ENV} "
+                    "(create one at https://e2b.dev/dashboard?tab=keys)"
+                )
+            create = cast(CreateFn, sdk.AsyncSandbox.create)
+        self.max_sandboxes = max_sandboxes
+        self._create = create
+        self._template = template
+        self._timeout = timeout
+        self._request_timeout = request_timeout
+        self._api_opts: dict[str, Any] = {}
+        if api_key is not None:
+            self._api_opts["api_key"] = api_key
+        if request_timeout is not None:
+            self._api_opts["request_timeout"] = request_timeout
+        self._allow_internet = allow_internet_access
+        self._can_deny_internet = _accepts(create, "allow_internet_access")
+        if not self._can_deny_internet and not allow_internet_access:
+            log.warning(
+                "e2b.internet_not_configurable",
+                hint="this e2b SDK cannot turn internet access off; upgrade e2b-code-interpreter",
+            )
+        self._user = user
+        self._python = python
+        self._isolate = isolate
+        self._metadata = {**(metadata or {}), "agentsstar": "1"}
+        self._create_retry = create_retry
+        self._batch_attempts = batch_attempts
+        self._limiter = anyio.CapacityLimiter(max_sandboxes)
+        self._idle: list[_Box] = []
+        self._all: set[_Box] = set()
+        self._runner_source: str | None = None
+        self._closed = False
+        self._warned = False
+        self.isolation: dict[str, Any] | None = None
+        """What the runner last reported it could enforce inside E2B (``None`` before)."""
+
+    async def __aenter__(self) -> E2BSandbox:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def run(
+        self, program: Program, inputs: Sequence[Any], limits: Limits
+    ) -> list[ExecResult]:
+        """Run ``program`` once per input in one E2B sandbox; one result per input.
+
+        Raises:
+            SandboxError: the sandbox is closed; no E2B sandbox could be created (after
+                retries), the key was rejected, or the runner cannot start there.
+            ValueError: the program or inputs do not match ``program.kind``, or the
+                inputs are not JSON-serialisable.
+        """
+        _validate(program, inputs, limits)
+        if self._closed:
+            raise SandboxError("the E2B sandbox is closed")
+        if not inputs:
+            return []
+        try:
+            json.dumps(list(inputs))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"inputs must be JSON-serialisable: {exc}") from exc
+        results: list[ExecResult | None] = [None] * len(inputs)
+        reason = "no attempt was made"
+        async with self._limiter:
+            for attempt in range(1, self._batch_attempts + 1):
+                pending = [i for i, r in enumerate(results) if r is None]
+                if not pending:
+                    break
+                if self._closed:
+                    reason = "the E2B sandbox was closed during the run"
+                    break
+                budget = _budget(len(pending), limits)
+                try:
+                    box = await self._acquire(budget)
+                except SandboxError as exc:
+                    if attempt == 1:
+                        raise  # nothing could run at all
+                    reason = f"no replacement sandbox: {exc}"
+                    break
+                outcome = await self._attempt(
+                    box, program, [inputs[i] for i in pending], limits, budget
+                )
+                for j, result in outcome.results.items():
+                    results[pending[j]] = result
+                if outcome.failure is None:
+                    continue
+                reason = outcome.failure
+                log.warning(
+                    "e2b.batch_failed",
+                    sandbox_id=box.id,
+                    reason=reason,
+                    attempt=attempt,
+                    answered=len(outcome.results),
+                    pending=len(pending),
+                )
+                if not outcome.retry:
+                    break
+        return [
+            r if r is not None else ExecResult(Verdict.SANDBOX_ERROR, error=f"E2B: {reason}")
+            for r in results
+        ]
+
+    # --- one attempt at a batch ------------------------------------------------------
+    async def _attempt(
+        self,
+        box: _Box,
+        program: Program,
+        inputs: Sequence[Any],
+        limits: Limits,
+        budget: float,
+    ) -> _Outcome:
+        keep = False
+        try:
+            outcome = await self._run_on(box, program, inputs, limits, budget)
+            keep = outcome.keep
+            return outcome
+        finally:
+            # Anything else (a failure, cancellation) leaves the sandbox in an unknown
+            # state: it is killed, never reused.
+            if keep and not self._closed:
+                self._idle.append(box)
+            else:
+                await self._discard(box)
+
+    async def _run_on(
+        self,
+        box: _Box,
+        program: Program,
+        inputs: Sequence[Any],
+        limits: Limits,
+        budget: float,
+    ) -> _Outcome:
+        job_name = f"job-{uuid.uuid4().hex}.jsonl"
+        out: list[str] = []
+        err: list[str] = []
+        exit_code: int | None = 0
+        failure: str | None = None
+        box.batches += 1
+        try:
+            # The SDK bounds the command by ``timeout``; this bounds the SDK too.
+            with anyio.fail_after(budget + self._sdk_timeout() + 30.0):
+                await box.remote.files.write(
+                    f"{WORKDIR}/{job_name}",
+                    self._payload(program, inputs, limits),
+                    user=self._user,
+                    request_timeout=self._request_timeout,
+                )
+                await box.remote.commands.run(
+                    self._command(job_name),
+                    envs=dict(FIXED_ENV),
+                    user=self._user,
+                    cwd=WORKDIR,
+                    on_stdout=out.append,
+                    on_stderr=err.append,
+                    timeout=budget,
+                    request_timeout=self._request_timeout,
+                )
+        except Exception as exc:
+            names = _names(exc)
+            if "AuthenticationException" in names:
+                raise SandboxError(f"E2B rejected the API key: {_short(exc)}") from exc
+            if "CommandExitException" in names:
+                exit_code = getattr(exc, "exit_code", None)
+                stderr = getattr(exc, "stderr", None)
+                if not err and isinstance(stderr, str):
+                    err.append(stderr)
+            else:
+                failure = f"{type(exc).__name__}: {_short(exc)}"
+        parsed = _parse("".join(out), len(inputs))
+        if parsed.hello is not None:
+            self._note_isolation(parsed.hello)
+        if parsed.error is not None:
+            # The runner refused the job: our bug, and another sandbox would refuse too.
+            return _Outcome(
+                parsed.results, f"runner rejected the job: {parsed.error}", retry=False, keep=True
+            )
+        if (
+            failure is None
+            and parsed.hello is None
+            and isinstance(exit_code, int)
+            and exit_code > 0
+        ):
+            # Exited with an error before saying hello: no python, or it cannot run the
+            # runner. Another sandbox of the same template would fail the same way.
+            raise SandboxError(
+                f"the agentsstar runner did not start in E2B sandbox {box.id} "
+                f"(template {self._template or 'default'}, exit code {exit_code}): "
+                f"{''.join(err).strip()[-500:] or 'no output'}"
+            )
+        if failure is None and exit_code == 0 and len(parsed.results) == len(inputs):
+            return _Outcome(parsed.results, keep=True)
+        if failure is None:
+            failure = (
+                f"runner exited with code {exit_code}"
+                if exit_code
+                else "runner ended before answering every input"
+            )
+        return _Outcome(parsed.results, failure)
+
+    def _payload(self, program: Program, inputs: Sequence[Any], limits: Limits) -> str:
+        init = {
+            "op": "init",
+            "isolate": self._isolate,
+            "hide": ["/root", "/home"],
+            "tmpfs_mb": 256,
+        }
+        job = {
+            "op": "run",
+            "code": program.code,
+            "kind": program.kind,
+            "entry_point": program.entry_point,
+            "inputs": list(inputs),
+            "limits": {
+                "time_s": limits.time_s,
+                "memory_mb": limits.memory_mb,
+                "output_bytes": limits.output_bytes,
+            },
+        }
+        return json.dumps(init) + "\n" + json.dumps(job) + "\n"
+
+    def _command(self, job_name: str) -> str:
+        # The runner reads the job from stdin; the job file's name is removed before
+        # the runner starts, so nothing the candidate runs can find it.
+        job = shlex.quote(job_name)
+        return f"{{ rm -f {job}; exec {shlex.quote(self._python)} -I {RUNNER_NAME}; }} < {job}"
+
+    def _note_isolation(self, hello: dict[str, Any]) -> None:
+        iso = hello.get("isolation") or {}
+        self.isolation = iso
+        missing = [f for f in _ISOLATION_FEATURES if not iso.get(f)]
+        if iso.get("uid") not in ("separate", "userns"):
+            missing.append("private uid")
+        if missing and not self._warned:
+            self._warned = True
+            log.warning(
+                "e2b.isolation_incomplete",
+                missing=missing,
+                details=hello.get("warnings") or [],
+                hint="candidates still run inside the E2B microVM; see docs/sandboxes.md",
+            )
+
+    # --- the pool --------------------------------------------------------------------
+    async def _acquire(self, budget: float) -> _Box:
+        """An idle sandbox with enough lifetime left for ``budget``, or a new one."""
+        need = budget + LIFETIME_MARGIN_S
+        while self._idle:
+            box = max(self._idle, key=lambda b: b.expires_at)
+            self._idle.remove(box)
+            left = box.expires_at - time.monotonic()
+            if left >= need:
+                return box
+            if left > 5.0:
+                lifetime = self._lifetime(need)
+                try:
+                    await box.remote.set_timeout(lifetime, **self._api_opts)
+                except Exception as exc:
+                    log.info("e2b.extend_failed", sandbox_id=box.id, error=_short(exc))
+                else:
+                    box.expires_at = time.monotonic() + lifetime
+                    return box
+            await self._discard(box)
+        return await self._provision(self._lifetime(need))
+
+    def _lifetime(self, need: float) -> int:
+        return math.ceil(max(float(self._timeout), need))
+
+    def _sdk_timeout(self) -> float:
+        return self._request_timeout or SDK_REQUEST_TIMEOUT_S
+
+    async def _provision(self, lifetime: int) -> _Box:
+        """Create a sandbox and upload the runner, with backoff on transient failures.
+
+        Raises:
+            SandboxError: it could not be done within the retry policy.
+        """
+        policy = self._create_retry
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_seconds),
+            wait=wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
+            sleep=anyio.sleep,
+            reraise=True,
+            before_sleep=_log_retry,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._create_once(lifetime)
+        except AgentsstarError:
+            raise
+        except Exception as exc:
+            raise self._create_error(exc) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _create_once(self, lifetime: int) -> _Box:
+        if self._closed:
+            raise SandboxError("the E2B sandbox was closed")
+        options = dict(self._api_opts)
+        if self._can_deny_internet:
+            options["allow_internet_access"] = self._allow_internet
+        # A safety net over the SDK's own request timeout.
+        with anyio.fail_after(self._sdk_timeout() + 30.0):
+            remote = cast(
+                RemoteSandbox,
+                await self._create(
+                    template=self._template,
+                    timeout=lifetime,
+                    metadata=dict(self._metadata),
+                    **options,
+                ),
+            )
+        box = _Box(remote, time.monotonic() + lifetime)
+        self._all.add(box)
+        if self._closed:
+            await self._discard(box)
+            raise SandboxError("the E2B sandbox was closed")
+        try:
+            if self._runner_source is None:
+                self._runner_source = await anyio.Path(RUNNER_PATH).read_text()
+            with anyio.fail_after(self._sdk_timeout() + 30.0):
+                await remote.files.write(
+                    f"{WORKDIR}/{RUNNER_NAME}",
+                    self._runner_source,
+                    user=self._user,
+                    request_timeout=self._request_timeout,
+                )
+        except BaseException:
+            await self._discard(box)
+            raise
+        log.info("e2b.sandbox_created", sandbox_id=box.id, lifetime_s=lifetime)
+        return box
+
+    def _create_error(self, exc: Exception) -> SandboxError:
+        names = _names(exc)
+        if "AuthenticationException" in names:
+            return SandboxError(f"E2B rejected the API key (check {API_KEY_ENV}): {_short(exc)}")
+        if "RateLimitException" in names:
+            return SandboxError(
+                "E2B kept refusing new sandboxes (rate limit, or the account's "
+                f"concurrent-sandbox quota is in use; max_sandboxes={self.max_sandboxes}): "
+                f"{_short(exc)}"
+            )
+        return SandboxError(
+            f"could not create an E2B sandbox (template {self._template or 'default'}): "
+            f"{type(exc).__name__}: {_short(exc)}"
+        )
+
+    async def _discard(self, box: _Box) -> None:
+        """Forget ``box`` and kill it on E2B's side (bounded, never raises)."""
+        if box in self._idle:
+            self._idle.remove(box)
+        if box not in self._all:
+            return
+        self._all.discard(box)
+        await self._kill(box)
+
+    async def _kill(self, box: _Box) -> None:
+        with anyio.move_on_after(KILL_TIMEOUT_S, shield=True):
+            try:
+                await box.remote.kill(**self._api_opts)
+            except Exception as exc:
+                # It may be gone already; if not, E2B ends it when its lifetime runs out.
+                log.info("e2b.kill_failed", sandbox_id=box.id, error=_short(exc))
+
+    async def aclose(self) -> None:
+        """Kill every E2B sandbox this object created (busy ones included: their
+        unfinished inputs get ``SANDBOX_ERROR``). Never raises for a failed kill."""
+        self._closed = True
+        boxes = list(self._all)
+        self._all.clear()
+        self._idle.clear()
+        async with anyio.create_task_group() as tg:
+            for box in boxes:
+                tg.start_soon(self._kill, box)
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    """Whether ``fn`` has a parameter called ``name`` (older SDKs lack some)."""
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return True
+
+
+def _budget(n_inputs: int, limits: Limits) -> float:
+    return STARTUP_S + n_inputs * (2 * limits.time_s + PER_INPUT_EXTRA_S)
+
+
+def _parse(stdout: str, n_inputs: int) -> _Parsed:
+    """Read the runner's protocol lines; a line cut short by a dying sandbox is ignored."""
+    parsed = _Parsed()
+    for line in stdout.split("\n"):
+        if not line.strip():
+            continue
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(msg, dict):
+            continue
+        op = msg.get("op")
+        if op == "hello":
+            parsed.hello = msg
+        elif op == "result":
+            index = msg.get("index")
+            if isinstance(index, int) and 0 <= index < n_inputs:
+                parsed.results[index] = _to_result(msg)
+        elif op == "error":
+            parsed.error = str(msg.get("message"))
+    return parsed
+
+
+def _names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Whether creating a sandbox again may succeed after ``exc``."""
+    names = _names(exc)
+    if names & _NEVER_RETRY:
+        return False
+    if names & _RETRY:
+        return True
+    if "SandboxException" in names:
+        status = getattr(exc, "status_code", None)
+        return status is None or status == 429 or status >= 500
+    return False
+
+
+def _short(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "e2b.create_retry",
+        attempt=state.attempt_number,
+        error=f"{type(exc).__name__}: {_short(exc)}" if exc else None,
+    )
