@@ -130,7 +130,7 @@ async def test_knockout_is_linear_in_clusters(sandbox: LocalSandbox) -> None:
     assert result.selected is not None and result.selected.code == CORRECT
 
 
-async def test_single_passing_candidate_needs_no_model(sandbox: LocalSandbox) -> None:
+async def test_one_distinct_passing_program_needs_no_model(sandbox: LocalSandbox) -> None:
     w = world(samples=[CORRECT, CRASHES])
     result = await run(w, SStarSelection(), sandbox)
     assert result.selected is not None and result.selected.code == CORRECT
