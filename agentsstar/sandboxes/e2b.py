@@ -32,6 +32,7 @@ import inspect
 import json
 import math
 import os
+import random
 import shlex
 import time
 import uuid
@@ -195,6 +196,8 @@ class E2BSandbox:
             account's concurrent-sandbox quota (Hobby 20, Pro 100 by default).
         timeout: sandbox lifetime in seconds, from creation or the last batch that
             needed more; E2B ends an idle sandbox after it. Raised for long batches.
+        max_lifetime: your plan's longest sandbox lifetime (Hobby 1 h, Pro 24 h); no
+            lifetime asked of E2B exceeds it.
         request_timeout: seconds for each SDK request (default: the SDK's, 60).
         allow_internet_access: let the sandbox reach the internet (candidates also get
             no network from the runner when its network namespace is available).
@@ -225,6 +228,7 @@ class E2BSandbox:
         template: str | None = None,
         max_sandboxes: int = 20,
         timeout: int = 300,
+        max_lifetime: int = 3600,
         request_timeout: float | None = None,
         allow_internet_access: bool = False,
         user: str = "root",
@@ -235,8 +239,10 @@ class E2BSandbox:
         batch_attempts: int = 3,
         create: CreateFn | None = None,
     ) -> None:
-        if max_sandboxes < 1 or timeout < 1 or batch_attempts < 1:
-            raise ValueError("max_sandboxes, timeout and batch_attempts must be positive")
+        if min(max_sandboxes, timeout, max_lifetime, batch_attempts) < 1:
+            raise ValueError(
+                "max_sandboxes, timeout, max_lifetime and batch_attempts must be positive"
+            )
         if create is None:
             try:
                 sdk: Any = importlib.import_module("e2b_code_interpreter")
@@ -254,7 +260,8 @@ class E2BSandbox:
         self.max_sandboxes = max_sandboxes
         self._create = create
         self._template = template
-        self._timeout = timeout
+        self._timeout = min(timeout, max_lifetime)
+        self._max_lifetime = max_lifetime
         self._request_timeout = request_timeout
         self._api_opts: dict[str, Any] = {}
         if api_key is not None:
@@ -324,17 +331,19 @@ class E2BSandbox:
                 if self._closed:
                     reason = "the E2B sandbox was closed during the run"
                     break
+                if attempt > 1:
+                    await anyio.sleep(self._backoff(attempt - 1))
                 budget = _budget(len(pending), limits)
                 try:
                     box = await self._acquire(budget)
+                    outcome = await self._attempt(
+                        box, program, [inputs[i] for i in pending], limits, budget
+                    )
                 except SandboxError as exc:
-                    if attempt == 1:
+                    if len(pending) == len(inputs):
                         raise  # nothing could run at all
                     reason = f"no replacement sandbox: {exc}"
                     break
-                outcome = await self._attempt(
-                    box, program, [inputs[i] for i in pending], limits, budget
-                )
                 for j, result in outcome.results.items():
                     results[pending[j]] = result
                 if outcome.failure is None:
@@ -516,8 +525,15 @@ class E2BSandbox:
             await self._discard(box)
         return await self._provision(self._lifetime(need))
 
+    def _backoff(self, failures: int) -> float:
+        """Seconds before re-running a batch (full jitter), so a rate limit can pass."""
+        policy = self._create_retry
+        return random.uniform(0, min(policy.max_wait, policy.initial_wait * 2 ** (failures - 1)))
+
     def _lifetime(self, need: float) -> int:
-        return math.ceil(max(float(self._timeout), need))
+        # Past the plan's maximum, a very long batch may outlive its sandbox: then it
+        # counts as a death and the unanswered inputs go to a fresh sandbox.
+        return min(self._max_lifetime, math.ceil(max(float(self._timeout), need)))
 
     def _sdk_timeout(self) -> float:
         return self._request_timeout or SDK_REQUEST_TIMEOUT_S

@@ -163,6 +163,13 @@ async def test_long_batch_extends_the_sandbox_lifetime(cloud: FakeE2B) -> None:
     assert all(r.ok for r in results)
 
 
+async def test_lifetime_never_exceeds_the_plan_maximum(cloud: FakeE2B) -> None:
+    async with e2b(cloud, timeout=100, max_lifetime=150) as box:
+        results = await box.run(ADD, ADD_INPUTS * 4, FAST)
+    assert [s.timeout for s in cloud.sandboxes] == [150]
+    assert all(r.ok for r in results)
+
+
 # --- retries and replacement ----------------------------------------------------------
 async def test_rate_limited_create_is_retried() -> None:
     async with FakeE2B(rate_limit_creates=2) as cloud, e2b(cloud) as box:
