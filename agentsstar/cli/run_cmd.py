@@ -25,6 +25,11 @@ async def run_one(problem: Problem, cfg: RunConfig, progress: RunProgress | None
     model = build_model(cfg)
     sandbox = build_sandbox(cfg)
     try:
+        # Load an embedded model before the run, so a missing or corrupt model file is
+        # reported at once rather than from inside the first sampling call.
+        load = getattr(model.backend, "load", None)
+        if load is not None:
+            await load()
         return await solve(
             problem,
             model=model,
