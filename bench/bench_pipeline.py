@@ -24,13 +24,13 @@ import time
 from typing import Any
 
 import anyio
-from agentsstar.sandboxes.local import LocalSandbox
 
 from agentsstar.backends.openai_compat import OpenAICompatBackend
 from agentsstar.model import Model
 from agentsstar.pipeline import solve
 from agentsstar.problem import Problem
 from agentsstar.records import Result
+from agentsstar.sandboxes.local import LocalSandbox
 from agentsstar.strategies.revision.self_debug import SelfDebug
 from agentsstar.strategies.sampling.temperature import TemperatureSampling
 from agentsstar.strategies.selection.sstar import SStarSelection

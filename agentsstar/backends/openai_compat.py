@@ -89,7 +89,7 @@ class OpenAICompatBackend:
             api_key=key,
             base_url=url,
             max_retries=0,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
         )
 
     def _request(self, messages: Sequence[Message], params: GenerationParams) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The three stages of the S* pipeline and their built-in strategies.
 
-    sampling/   how the N initial candidates are drawn
-    revision/   how each candidate is improved with public-test feedback
-    selection/  how one candidate is chosen
+sampling/   how the N initial candidates are drawn
+revision/   how each candidate is improved with public-test feedback
+selection/  how one candidate is chosen
 """
 
 from __future__ import annotations

@@ -80,7 +80,9 @@ async def test_all_candidates_revised_concurrently_and_private_tests_never_shown
     problem = distinct_problem(
         private_tests=[{"input": [[424242, 424242]], "output": 1}],
     )
-    w = World(samples=[BROKEN, STILL_BROKEN, CORRECT], fixes={BROKEN: CORRECT, STILL_BROKEN: CORRECT})
+    w = World(
+        samples=[BROKEN, STILL_BROKEN, CORRECT], fixes={BROKEN: CORRECT, STILL_BROKEN: CORRECT}
+    )
     result = await solve(
         problem,
         model=Model(w.backend()),

@@ -40,7 +40,12 @@ INPUTS = [[[1, 1, 2]], [[]], [[4, 4]], [[7, 8, 9]]]
 
 
 def world(**kw: object) -> World:
-    base = {"samples": SAMPLES, "inputs": INPUTS, "distinguishing": [[[2, 2, 3]]], "judge": prefer_set}
+    base = {
+        "samples": SAMPLES,
+        "inputs": INPUTS,
+        "distinguishing": [[[2, 2, 3]]],
+        "judge": prefer_set,
+    }
     base.update(kw)
     return World(**base)  # type: ignore[arg-type]
 
@@ -79,7 +84,11 @@ async def test_sstar_picks_the_correct_minority(sandbox: LocalSandbox) -> None:
 
 async def test_majority_takes_the_largest_cluster(sandbox: LocalSandbox) -> None:
     result = await run(world(), MajoritySelection(), sandbox)
-    assert result.selected is not None and result.selected.code in {WRONG_LEN, WRONG_LEN_2, WRONG_LEN_3}
+    assert result.selected is not None and result.selected.code in {
+        WRONG_LEN,
+        WRONG_LEN_2,
+        WRONG_LEN_3,
+    }
     assert result.private is not None and not result.private.accepted
     assert result.selection is not None and not result.selection.comparisons
 
@@ -90,7 +99,9 @@ async def test_judge_never_sees_model_predicted_outputs(sandbox: LocalSandbox) -
     judge_prompts = [p for p in w.prompts if "Both programs were executed" in p]
     assert judge_prompts
     # The outputs shown are what the programs really returned on [2, 2, 3]: 3 vs 2.
-    assert "Program A's output:\n3" in judge_prompts[0] or "Program A's output:\n2" in judge_prompts[0]
+    assert (
+        "Program A's output:\n3" in judge_prompts[0] or "Program A's output:\n2" in judge_prompts[0]
+    )
 
 
 async def test_inputs_where_every_candidate_crashes_are_discarded(sandbox: LocalSandbox) -> None:
@@ -147,7 +158,10 @@ async def test_public_and_random(sandbox: LocalSandbox) -> None:
     assert len(picks) > 1  # seeded, but not constant across seeds
     again = await run(world(), RandomSelection(), sandbox, seed=4)
     assert again.selected is not None
-    assert again.selected.index == (await run(world(), RandomSelection(), sandbox, seed=4)).selected.index  # type: ignore[union-attr]
+    assert (
+        again.selected.index
+        == (await run(world(), RandomSelection(), sandbox, seed=4)).selected.index
+    )  # type: ignore[union-attr]
 
 
 async def test_oracle_is_an_upper_bound_and_needs_private_tests(sandbox: LocalSandbox) -> None:

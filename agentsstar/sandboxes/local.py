@@ -1,0 +1,382 @@
+"""``LocalSandbox``: run untrusted programs in forked children of pooled runners.
+
+Each runner is a separate interpreter executing ``_runner.py`` (a fork server; its
+docstring documents the wire protocol and the verdicts). It sets up Linux namespaces
+once, then forks one child per input, so a candidates × inputs matrix pays a fork per
+input rather than an interpreter start-up. Runners are pooled and reused across
+``run`` calls; at most ``max_workers`` (default: the CPU count) exist at once, which
+bounds how many programs execute concurrently.
+
+Lifecycle: construct, ``await run(...)`` any number of times (concurrently), then
+``await aclose()`` (or use ``async with``). No candidate process outlives the input
+it ran on; no runner outlives ``aclose``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import anyio
+import structlog
+from anyio.abc import Process
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from agentsstar.errors import SandboxError
+from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
+
+log = structlog.get_logger(__name__)
+
+RUNNER_PATH = Path(__file__).with_name("_runner.py")
+
+#: Environment variables passed through to runners (and so to candidates). An
+#: allow-list: API keys, tokens and everything else in the harness's env stay out.
+ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
+
+#: Set for every runner: numeric libraries stay single-threaded (each thread would
+#: need address space under the memory limit, and CPUs are shared with other
+#: candidates); glibc keeps at most two malloc arenas for the same reason.
+FIXED_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "MALLOC_ARENA_MAX": "2",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+_ISOLATION_FEATURES = ("pid_ns", "net_ns", "mount_ns", "ipc_ns")
+
+
+class _Runner:
+    """One runner process and its side of the wire protocol."""
+
+    def __init__(self, proc: Process, hello: dict[str, Any]) -> None:
+        self.proc = proc
+        self.hello = hello
+        assert proc.stdout is not None
+        self.reader = BufferedByteReceiveStream(proc.stdout)
+        self.broken = False
+
+    @classmethod
+    async def start(
+        cls, command: list[str], env: dict[str, str], init: dict[str, Any], timeout_s: float
+    ) -> _Runner:
+        proc = await anyio.open_process(
+            command,
+            env=env,
+            cwd="/",
+            start_new_session=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        runner = cls(proc, {})
+        try:
+            with anyio.fail_after(timeout_s):
+                await runner._send(init)
+                hello = await runner._receive(1 << 20)
+        except BaseException as exc:
+            await runner.kill()
+            if isinstance(exc, Exception):
+                raise SandboxError(f"runner did not start: {exc!r}") from exc
+            raise
+        if hello.get("op") != "hello":
+            await runner.kill()
+            raise SandboxError(f"runner sent {hello!r} instead of hello")
+        runner.hello = hello
+        return runner
+
+    async def _send(self, obj: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        await self.proc.stdin.send(json.dumps(obj).encode() + b"\n")
+
+    async def _receive(self, max_bytes: int) -> dict[str, Any]:
+        line = await self.reader.receive_until(b"\n", max_bytes)
+        obj = json.loads(line)
+        if not isinstance(obj, dict):
+            raise ValueError(f"not a JSON object: {line[:200]!r}")
+        return obj
+
+    async def execute(
+        self, program: Program, inputs: Sequence[Any], limits: Limits
+    ) -> list[ExecResult]:
+        """Run one job; on any protocol failure mark the runner broken and report
+        ``SANDBOX_ERROR`` for the inputs without a result (never the program's fault)."""
+        results: list[ExecResult] = []
+        # Bound each wait: a time-limit retry, clean-up, and a loaded machine.
+        per_input_s = 2 * limits.time_s + 15.0
+        # stdout and a returned value, each capped, JSON-escaped (<= 6 bytes per byte).
+        max_line = 12 * limits.output_bytes + (1 << 20)
+        job = {
+            "op": "run",
+            "code": program.code,
+            "kind": program.kind,
+            "entry_point": program.entry_point,
+            "inputs": list(inputs),
+            "limits": {
+                "time_s": limits.time_s,
+                "memory_mb": limits.memory_mb,
+                "output_bytes": limits.output_bytes,
+            },
+        }
+        reason = "runner failed"
+        try:
+            with anyio.fail_after(per_input_s):
+                await self._send(job)
+            while len(results) < len(inputs):
+                with anyio.fail_after(per_input_s):
+                    msg = await self._receive(max_line)
+                if msg.get("op") != "result" or msg.get("index") != len(results):
+                    raise ValueError(f"unexpected message {str(msg)[:200]}")
+                results.append(_to_result(msg))
+            with anyio.fail_after(per_input_s):
+                done = await self._receive(1 << 16)
+            if done.get("op") != "done":
+                raise ValueError(f"expected done, got {str(done)[:200]}")
+        except TimeoutError:
+            self.broken, reason = True, "runner stopped answering"
+        except (
+            anyio.EndOfStream,
+            anyio.BrokenResourceError,
+            anyio.ClosedResourceError,
+            anyio.IncompleteRead,
+            anyio.DelimiterNotFound,
+            ValueError,
+            OSError,
+        ) as exc:
+            self.broken, reason = True, f"runner failed: {exc!r}"
+        except BaseException:
+            self.broken = True  # cancelled mid-job: the runner's state is unknown
+            raise
+        if self.broken:
+            log.warning(
+                "sandbox.runner_failed", reason=reason, done=len(results), total=len(inputs)
+            )
+            results += [
+                ExecResult(Verdict.SANDBOX_ERROR, error=reason)
+                for _ in range(len(inputs) - len(results))
+            ]
+        return results
+
+    async def kill(self) -> None:
+        """SIGKILL the runner's process group (its namespace dies with it) and reap it."""
+        with anyio.move_on_after(5, shield=True):
+            if self.proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+            await self.proc.wait()
+            await self._cleanup()
+
+    async def close(self) -> None:
+        """Ask the runner to exit (EOF on its stdin); kill it if it does not."""
+        with anyio.move_on_after(5, shield=True):
+            if self.proc.stdin is not None:
+                with contextlib.suppress(anyio.BrokenResourceError, OSError):
+                    await self.proc.stdin.aclose()
+            with anyio.move_on_after(2):
+                await self.proc.wait()
+        await self.kill()
+
+    async def _cleanup(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                await stream.aclose()
+        workroot = self.hello.get("workroot")
+        if isinstance(workroot, str) and workroot:
+            await anyio.to_thread.run_sync(shutil.rmtree, workroot, True)
+
+
+def _to_result(msg: dict[str, Any]) -> ExecResult:
+    try:
+        verdict = Verdict(msg["verdict"])
+    except (KeyError, ValueError):
+        return ExecResult(Verdict.SANDBOX_ERROR, error=f"bad verdict in {str(msg)[:200]}")
+    return ExecResult(
+        verdict=verdict,
+        stdout=str(msg.get("stdout") or ""),
+        stderr=str(msg.get("stderr") or ""),
+        exit_code=msg.get("exit_code"),
+        seconds=float(msg.get("seconds") or 0.0),
+        value=msg.get("value"),
+        error=msg.get("error"),
+    )
+
+
+class LocalSandbox:
+    """Runs programs on this machine, isolated as far as the kernel allows.
+
+    Args:
+        max_workers: runner processes (= programs executing) at once; default the
+            CPU count.
+        python: interpreter for the runners, and so for candidates; default
+            ``sys.executable`` (candidates see the same installed packages).
+        isolate: set up namespaces (no network, read-only filesystem except a private
+            tmpfs, own PID namespace). Off only for debugging.
+        require_isolation: raise ``SandboxError`` instead of warning when a namespace
+            or the private uid is unavailable.
+        env_allow: extra environment variable names to pass through to candidates.
+        hide: directories to cover with an empty tmpfs (home directories by default),
+            keeping the Python installation visible.
+        tmpfs_mb: size of each runner's private /tmp.
+        preload: modules each runner imports before forking (speed only).
+        startup_timeout_s: how long a runner may take to start.
+
+    See ``docs/sandboxes.md`` for exactly what is and is not enforced.
+    """
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        *,
+        python: str | None = None,
+        isolate: bool = True,
+        require_isolation: bool = False,
+        env_allow: Iterable[str] = (),
+        hide: Iterable[str] | None = None,
+        tmpfs_mb: int = 256,
+        preload: Iterable[str] | None = None,
+        startup_timeout_s: float = 60.0,
+    ) -> None:
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self._limiter = anyio.CapacityLimiter(self.max_workers)
+        self._command = [python or sys.executable, "-I", str(RUNNER_PATH)]
+        allow = (*ENV_ALLOW, *env_allow)
+        self._env = {k: os.environ[k] for k in allow if k in os.environ}
+        self._env.update(FIXED_ENV)
+        if hide is None:
+            hide = ["/root", "/home", os.path.expanduser("~")]
+        self._init: dict[str, Any] = {
+            "op": "init",
+            "isolate": isolate,
+            "hide": list(hide),
+            "tmpfs_mb": tmpfs_mb,
+        }
+        if preload is not None:
+            self._init["preload"] = list(preload)
+        self._require = require_isolation
+        self._startup_timeout_s = startup_timeout_s
+        self._idle: list[_Runner] = []
+        self._all: set[_Runner] = set()
+        self._warned = False
+        self._closed = False
+        self.isolation: dict[str, Any] | None = None
+        """What the last runner reported it could enforce (``None`` before any run)."""
+
+    async def __aenter__(self) -> LocalSandbox:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def run(
+        self, program: Program, inputs: Sequence[Any], limits: Limits
+    ) -> list[ExecResult]:
+        """Run ``program`` once per input; one result per input, in order.
+
+        Raises:
+            SandboxError: the sandbox is closed, or no runner can be started.
+            ValueError: the program or inputs do not match ``program.kind``.
+        """
+        _validate(program, inputs, limits)
+        if self._closed:
+            raise SandboxError("the sandbox is closed")
+        if not inputs:
+            return []
+        async with self._limiter:
+            runner = self._idle.pop() if self._idle else await self._start_runner()
+            keep = False
+            try:
+                results = await runner.execute(program, inputs, limits)
+                keep = not runner.broken and not self._closed
+            finally:
+                if keep:
+                    self._idle.append(runner)
+                else:
+                    self._all.discard(runner)
+                    await runner.kill()
+        return results
+
+    async def _start_runner(self) -> _Runner:
+        last: SandboxError | None = None
+        for _ in range(2):  # one retry: start-up can fail transiently on a loaded box
+            try:
+                runner = await _Runner.start(
+                    self._command, self._env, self._init, self._startup_timeout_s
+                )
+            except SandboxError as exc:
+                last = exc
+                continue
+            self._all.add(runner)
+            self._check_isolation(runner.hello)
+            return runner
+        assert last is not None
+        raise last
+
+    def _check_isolation(self, hello: dict[str, Any]) -> None:
+        iso = hello.get("isolation") or {}
+        self.isolation = iso
+        missing = [f for f in _ISOLATION_FEATURES if not iso.get(f)]
+        if iso.get("uid") != "separate" and not (iso.get("uid") == "userns" and not missing):
+            missing.append("private uid")
+        if not missing:
+            return
+        warnings = hello.get("warnings") or []
+        if self._require:
+            raise SandboxError(
+                f"sandbox isolation unavailable: {', '.join(missing)}; {'; '.join(warnings)}"
+            )
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "sandbox.isolation_incomplete",
+                missing=missing,
+                details=warnings,
+                hint="see docs/sandboxes.md; use E2B for stronger isolation",
+            )
+
+    async def aclose(self) -> None:
+        """Stop every runner (busy ones included: their runs get ``SANDBOX_ERROR``)."""
+        self._closed = True
+        runners, self._idle = list(self._all), []
+        self._all.clear()
+        async with anyio.create_task_group() as tg:
+            for runner in runners:
+                tg.start_soon(runner.close)
+
+
+def _validate(program: Program, inputs: Sequence[Any], limits: Limits) -> None:
+    if program.kind == "function":
+        if not program.entry_point:
+            raise ValueError("a function program needs an entry_point")
+        bad = [i for i, x in enumerate(inputs) if not isinstance(x, list | tuple)]
+        if bad:
+            raise ValueError(f"function inputs must be lists of arguments (index {bad[0]})")
+    elif program.kind == "stdin":
+        bad = [i for i, x in enumerate(inputs) if not isinstance(x, str)]
+        if bad:
+            raise ValueError(f"stdin inputs must be strings (index {bad[0]})")
+    else:
+        raise ValueError(f"unknown program kind {program.kind!r}")
+    if (
+        not (limits.time_s > 0 and math.isfinite(limits.time_s))
+        or limits.memory_mb <= 0
+        or limits.output_bytes <= 0
+    ):
+        raise ValueError(f"limits must be positive: {limits}")
