@@ -59,8 +59,15 @@ from agentsstar.errors import (
     SandboxError,
 )
 from agentsstar.model import RetryPolicy
+from agentsstar.sandboxes._protocol import (
+    FIXED_ENV,
+    ISOLATION_FEATURES,
+    RUNNER_PATH,
+    job_message,
+    to_result,
+    validate,
+)
 from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
-from agentsstar.sandboxes.local import FIXED_ENV, RUNNER_PATH, _to_result, _validate
 
 log = structlog.get_logger(__name__)
 
@@ -81,8 +88,6 @@ SDK_REQUEST_TIMEOUT_S = 60.0
 
 #: Create retries: rate limits can last while other jobs hold the account's quota.
 DEFAULT_CREATE_RETRY = RetryPolicy(attempts=8, max_seconds=300.0, initial_wait=1.0, max_wait=30.0)
-
-_ISOLATION_FEATURES = ("pid_ns", "net_ns", "mount_ns", "ipc_ns")
 
 # Errors are classified by class name (the SDK's names, stable across versions), so
 # the fake in ``agentsstar.testing.fake_e2b`` works without the SDK installed.
@@ -312,7 +317,7 @@ class E2BSandbox:
             ValueError: the program or inputs do not match ``program.kind``, or the
                 inputs are not JSON-serialisable.
         """
-        _validate(program, inputs, limits)
+        validate(program, inputs, limits)
         if self._closed:
             raise SandboxError("the E2B sandbox is closed")
         if not inputs:
@@ -468,18 +473,7 @@ class E2BSandbox:
             "hide": ["/root", "/home"],
             "tmpfs_mb": 256,
         }
-        job = {
-            "op": "run",
-            "code": program.code,
-            "kind": program.kind,
-            "entry_point": program.entry_point,
-            "inputs": list(inputs),
-            "limits": {
-                "time_s": limits.time_s,
-                "memory_mb": limits.memory_mb,
-                "output_bytes": limits.output_bytes,
-            },
-        }
+        job = job_message(program, inputs, limits)
         return json.dumps(init) + "\n" + json.dumps(job) + "\n"
 
     def _command(self, job_name: str) -> str:
@@ -491,7 +485,7 @@ class E2BSandbox:
     def _note_isolation(self, hello: dict[str, Any]) -> None:
         iso = hello.get("isolation") or {}
         self.isolation = iso
-        missing = [f for f in _ISOLATION_FEATURES if not iso.get(f)]
+        missing = [f for f in ISOLATION_FEATURES if not iso.get(f)]
         if iso.get("uid") not in ("separate", "userns"):
             missing.append("private uid")
         if missing and not self._warned:
@@ -675,7 +669,7 @@ def _parse(stdout: str, n_inputs: int) -> _Parsed:
         elif op == "result":
             index = msg.get("index")
             if isinstance(index, int) and 0 <= index < n_inputs:
-                parsed.results[index] = _to_result(msg)
+                parsed.results[index] = to_result(msg)
         elif op == "error":
             parsed.error = str(msg.get("message"))
     return parsed

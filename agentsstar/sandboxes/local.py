@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -33,30 +31,18 @@ from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from agentsstar.errors import SandboxError
+from agentsstar.sandboxes._protocol import (
+    ENV_ALLOW,
+    FIXED_ENV,
+    ISOLATION_FEATURES,
+    RUNNER_PATH,
+    job_message,
+    to_result,
+    validate,
+)
 from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
 
 log = structlog.get_logger(__name__)
-
-RUNNER_PATH = Path(__file__).with_name("_runner.py")
-
-#: Environment variables passed through to runners (and so to candidates). An
-#: allow-list: API keys, tokens and everything else in the harness's env stay out.
-ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
-
-#: Set for every runner: numeric libraries stay single-threaded (each thread would
-#: need address space under the memory limit, and CPUs are shared with other
-#: candidates); glibc keeps at most two malloc arenas for the same reason.
-FIXED_ENV = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "NUMEXPR_NUM_THREADS": "1",
-    "VECLIB_MAXIMUM_THREADS": "1",
-    "MALLOC_ARENA_MAX": "2",
-    "PYTHONDONTWRITEBYTECODE": "1",
-}
-
-_ISOLATION_FEATURES = ("pid_ns", "net_ns", "mount_ns", "ipc_ns")
 
 
 class _Runner:
@@ -119,18 +105,7 @@ class _Runner:
         per_input_s = 2 * limits.time_s + 15.0
         # stdout and a returned value, each capped, JSON-escaped (<= 6 bytes per byte).
         max_line = 12 * limits.output_bytes + (1 << 20)
-        job = {
-            "op": "run",
-            "code": program.code,
-            "kind": program.kind,
-            "entry_point": program.entry_point,
-            "inputs": list(inputs),
-            "limits": {
-                "time_s": limits.time_s,
-                "memory_mb": limits.memory_mb,
-                "output_bytes": limits.output_bytes,
-            },
-        }
+        job = job_message(program, inputs, limits)
         reason = "runner failed"
         try:
             with anyio.fail_after(per_input_s):
@@ -140,7 +115,7 @@ class _Runner:
                     msg = await self._receive(max_line)
                 if msg.get("op") != "result" or msg.get("index") != len(results):
                     raise ValueError(f"unexpected message {str(msg)[:200]}")
-                results.append(_to_result(msg))
+                results.append(to_result(msg))
             with anyio.fail_after(per_input_s):
                 done = await self._receive(1 << 16)
             if done.get("op") != "done":
@@ -196,22 +171,6 @@ class _Runner:
         workroot = self.hello.get("workroot")
         if isinstance(workroot, str) and workroot:
             await anyio.to_thread.run_sync(shutil.rmtree, workroot, True)
-
-
-def _to_result(msg: dict[str, Any]) -> ExecResult:
-    try:
-        verdict = Verdict(msg["verdict"])
-    except (KeyError, ValueError):
-        return ExecResult(Verdict.SANDBOX_ERROR, error=f"bad verdict in {str(msg)[:200]}")
-    return ExecResult(
-        verdict=verdict,
-        stdout=str(msg.get("stdout") or ""),
-        stderr=str(msg.get("stderr") or ""),
-        exit_code=msg.get("exit_code"),
-        seconds=float(msg.get("seconds") or 0.0),
-        value=msg.get("value"),
-        error=msg.get("error"),
-    )
 
 
 class LocalSandbox:
@@ -294,7 +253,7 @@ class LocalSandbox:
             SandboxError: the sandbox is closed, or no runner can be started.
             ValueError: the program or inputs do not match ``program.kind``.
         """
-        _validate(program, inputs, limits)
+        validate(program, inputs, limits)
         if self._closed:
             raise SandboxError("the sandbox is closed")
         if not inputs:
@@ -332,7 +291,7 @@ class LocalSandbox:
     def _check_isolation(self, hello: dict[str, Any]) -> None:
         iso = hello.get("isolation") or {}
         self.isolation = iso
-        missing = [f for f in _ISOLATION_FEATURES if not iso.get(f)]
+        missing = [f for f in ISOLATION_FEATURES if not iso.get(f)]
         if iso.get("uid") != "separate" and not (iso.get("uid") == "userns" and not missing):
             missing.append("private uid")
         if not missing:
@@ -359,24 +318,3 @@ class LocalSandbox:
         async with anyio.create_task_group() as tg:
             for runner in runners:
                 tg.start_soon(runner.close)
-
-
-def _validate(program: Program, inputs: Sequence[Any], limits: Limits) -> None:
-    if program.kind == "function":
-        if not program.entry_point:
-            raise ValueError("a function program needs an entry_point")
-        bad = [i for i, x in enumerate(inputs) if not isinstance(x, list | tuple)]
-        if bad:
-            raise ValueError(f"function inputs must be lists of arguments (index {bad[0]})")
-    elif program.kind == "stdin":
-        bad = [i for i, x in enumerate(inputs) if not isinstance(x, str)]
-        if bad:
-            raise ValueError(f"stdin inputs must be strings (index {bad[0]})")
-    else:
-        raise ValueError(f"unknown program kind {program.kind!r}")
-    if (
-        not (limits.time_s > 0 and math.isfinite(limits.time_s))
-        or limits.memory_mb <= 0
-        or limits.output_bytes <= 0
-    ):
-        raise ValueError(f"limits must be positive: {limits}")

@@ -51,6 +51,18 @@ async def test_is_a_sandbox(cloud: FakeE2B) -> None:
         assert isinstance(box, Sandbox)
 
 
+async def test_package_exports_e2b_sandbox_without_loading_it() -> None:
+    # A fresh interpreter: importing the package must not load the E2B backend (or the
+    # SDK); asking for the name loads it.
+    code = (
+        "import sys, agentsstar.sandboxes as s\n"
+        "print('agentsstar.sandboxes.e2b' in sys.modules, 'e2b' in sys.modules)\n"
+        "print(s.E2BSandbox.__module__)\n"
+    )
+    proc = await anyio.run_process([sys.executable, "-c", code])
+    assert proc.stdout.decode().split() == ["False", "False", "agentsstar.sandboxes.e2b"]
+
+
 # --- same verdicts and grades as the local sandbox -----------------------------------
 STDIN_PROBLEM = Problem(
     id="add",
