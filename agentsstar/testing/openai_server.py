@@ -109,6 +109,10 @@ class _Server(ThreadingHTTPServer):
     # FakeOpenAIServer.stop() waits for them itself, bounded.
     block_on_close = False
     allow_reuse_address = False
+    # socketserver's default backlog of 5 overflows when a pipeline opens a dozen
+    # connections at once, and the kernel then resets some of them; real servers
+    # (uvicorn, vLLM) listen with a backlog in the thousands.
+    request_queue_size = 1024
     state: _State
     slots: threading.BoundedSemaphore
 
