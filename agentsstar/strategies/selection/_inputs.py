@@ -15,7 +15,7 @@ from agentsstar.checking import output_key
 from agentsstar.context import Context
 from agentsstar.extract import extract_json_list
 from agentsstar.problem import Problem
-from agentsstar.records import Candidate
+from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.sandboxes.base import ExecResult, Verdict
 
 MAX_INPUT_CHARS = 20_000  # a "moderately large" input; bigger ones are model noise
@@ -37,6 +37,19 @@ def pool(candidates: Sequence[Candidate]) -> list[Candidate]:
 def distinct_programs(candidates: Sequence[Candidate]) -> int:
     """How many different programs (ignoring whitespace) the candidates hold."""
     return len({" ".join((c.code or "").split()) for c in candidates})
+
+
+def settled_without_execution(record: SelectionRecord, pooled: Sequence[Candidate]) -> bool:
+    """Decide ``record`` when there is nothing to tell apart: an empty pool, or one
+    distinct program (possibly sampled several times). True when decided."""
+    if not pooled:
+        record.note = "no candidate produced code"
+        return True
+    if distinct_programs(pooled) == 1:
+        record.selected = pooled[0].index
+        record.note = "a single distinct program in the pool"
+        return True
+    return False
 
 
 def _arity(problem: Problem) -> int | None:

@@ -32,12 +32,7 @@ class MajoritySelection(StrategyBase):
             else [c for c in candidates if c.code is not None]
         )
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
-        if not pooled:
-            record.note = "no candidate produced code"
-            return record
-        if inp.distinct_programs(pooled) == 1:
-            record.selected = pooled[0].index
-            record.note = "a single distinct program"
+        if inp.settled_without_execution(record, pooled):
             return record
         inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
         behaviour = await inp.run_all(ctx, pooled, inputs)

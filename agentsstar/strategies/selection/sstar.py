@@ -44,13 +44,7 @@ class SStarSelection(StrategyBase):
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
         pooled = inp.pool(candidates)
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
-        if not pooled:
-            record.note = "no candidate produced code"
-            return record
-        if inp.distinct_programs(pooled) == 1:
-            # One program (possibly sampled several times): nothing to choose between.
-            record.selected = pooled[0].index
-            record.note = "a single distinct program in the pool"
+        if inp.settled_without_execution(record, pooled):
             return record
         ctx.emit("selection", step="synthesising inputs")
         inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
