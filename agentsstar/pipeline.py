@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AsyncExitStack, nullcontext
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -42,8 +42,8 @@ def _defaults() -> tuple[SamplingStrategy, RevisionStrategy, SelectionStrategy]:
 async def solve(
     problem: Problem,
     *,
-    model: Model | ModelBackend,
-    sandbox: Sandbox,
+    model: Model | ModelBackend | str = "local",
+    sandbox: Sandbox | None = None,
     sampling: SamplingStrategy | None = None,
     revision: RevisionStrategy | None = None,
     selection: SelectionStrategy | None = None,
@@ -55,6 +55,12 @@ async def solve(
 ) -> Result:
     """Solve ``problem`` with S* (or any strategy combination) and return the record.
 
+    With no arguments but the problem it runs the embedded local model (``"local"``)
+    in a ``LocalSandbox``, both opened and closed here, with the CLI's defaults for
+    that model. ``model`` may be a spec string (``"openai:NAME"``, ``"litellm:..."``,
+    ``"local:qwen2.5-coder-1.5b"``), a ``ModelBackend`` or a ``Model``; objects passed
+    in are left open for the caller to reuse.
+
     Strategies only ever see ``problem.public()``. When the problem has private tests
     (or a private check), the selected program is scored on them after selection;
     with ``score_candidates=True`` every candidate is scored too (oracle pass@N).
@@ -64,7 +70,26 @@ async def solve(
         ModelError: the model failed for good.
         SandboxError: the sandbox failed; no verdict is given on any program.
     """
+    owned = AsyncExitStack()  # what solve opened itself, closed by solve
     try:
+        if isinstance(model, str):
+            # A spec such as "local" or "openai:NAME": built the way the CLI builds it,
+            # with that backend's defaults for N, rounds and max_tokens where the
+            # caller left them open.
+            from agentsstar.config import build_config, build_model, build_strategies
+
+            cfg = build_config(overrides={"model": model})
+            model = build_model(cfg)
+            owned.push_async_callback(model.aclose)
+            default_sampling, default_revision, default_selection = build_strategies(cfg)
+            sampling = sampling or default_sampling
+            revision = revision or default_revision
+            selection = selection or default_selection
+            params = params or cfg.generation()
+        if sandbox is None:
+            from agentsstar.sandboxes.local import LocalSandbox
+
+            sandbox = await owned.enter_async_context(LocalSandbox())
         return await _solve(
             problem,
             model=model,
@@ -80,6 +105,9 @@ async def solve(
         )
     except BaseExceptionGroup as group:
         raise unwrap_group(group) from None
+    finally:
+        with anyio.CancelScope(shield=True):
+            await owned.aclose()
 
 
 async def _solve(

@@ -82,3 +82,16 @@ def test_function_problem_runs_every_stage(tmp_path: Path) -> None:
             assert len(cand["attempts"]) == 2
     assert data["selection"] is not None
     assert data["private"]["total"] == 8
+
+
+def test_python_api_defaults_to_the_embedded_model() -> None:
+    # `solve_sync(problem)` with no model or sandbox: the embedded model and a
+    # LocalSandbox that solve opens and closes itself. One greedy sample keeps it short.
+    from agentsstar import load_problem, solve_sync
+    from agentsstar.strategies import GreedySampling, NoRevision
+
+    problem = load_problem(EXAMPLES / "reverse-words.json")
+    result = solve_sync(problem, sampling=GreedySampling(), revision=NoRevision())
+    assert result.model.startswith("local")
+    assert len(result.candidates) == 1
+    assert result.private is not None and result.private.accepted, result.private
