@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
@@ -146,12 +147,18 @@ class _Runner:
         return results
 
     async def kill(self) -> None:
-        """SIGKILL the runner's process group (its namespace dies with it) and reap it."""
+        """SIGKILL the runner's process group (its namespace dies with it), reap it,
+        and wait until the namespace is gone."""
         with anyio.move_on_after(5, shield=True):
             if self.proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
             await self.proc.wait()
+            # We reap only the relay process. Its child, the runner (pid 1 of the PID
+            # namespace, same process group), dies at the same moment, but the kernel
+            # first kills and reaps everything in the namespace: while it is still
+            # alive, candidates may be too. Wait for it, so that "killed" means gone.
+            await anyio.to_thread.run_sync(_wait_group_gone, self.proc.pid)
             await self._cleanup()
 
     async def close(self) -> None:
@@ -170,7 +177,7 @@ class _Runner:
                 await stream.aclose()
         workroot = self.hello.get("workroot")
         if isinstance(workroot, str) and workroot:
-            await anyio.to_thread.run_sync(shutil.rmtree, workroot, True)
+            await anyio.to_thread.run_sync(_remove_dir, workroot)
 
 
 class LocalSandbox:
@@ -318,3 +325,39 @@ class LocalSandbox:
         async with anyio.create_task_group() as tg:
             for runner in runners:
                 tg.start_soon(runner.close)
+
+
+def _wait_group_gone(pgid: int, timeout_s: float = 4.0) -> None:
+    """Block (in a worker thread) until process group ``pgid`` has no live member."""
+    give_up = time.monotonic() + timeout_s
+    while _live_group_members(pgid) and time.monotonic() < give_up:
+        time.sleep(0.005)
+
+
+def _live_group_members(pgid: int) -> list[int]:
+    """Pids of live (not zombie) processes in process group ``pgid``, from /proc."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            found.append(int(name))
+    return found
+
+
+def _remove_dir(path: str) -> None:
+    """Delete a runner's host work directory (only used without a mount namespace).
+
+    The runner empties it itself; this is for a runner killed mid-input. Before
+    Python 3.13 ``shutil.rmtree`` recurses, so a deep enough directory chain left by
+    a candidate raises ``RecursionError``; ``rm -rf`` has no such limit.
+    """
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--", path], check=False, capture_output=True)
