@@ -58,20 +58,33 @@ def job_message(program: Program, inputs: Sequence[Any], limits: Limits) -> dict
 
 def to_result(msg: dict[str, Any]) -> ExecResult:
     """A runner's ``result`` line as an ``ExecResult``; an unknown verdict is the
-    harness's problem (``SANDBOX_ERROR``), never the program's."""
+    harness's problem (``SANDBOX_ERROR``), never the program's.
+
+    Every field is type-checked: the runner forwards text that the candidate's
+    process produced, and a malformed field must not reach grading or records.
+    """
     try:
         verdict = Verdict(msg["verdict"])
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, TypeError):
         return ExecResult(Verdict.SANDBOX_ERROR, error=f"bad verdict in {str(msg)[:200]}")
+    exit_code = msg.get("exit_code")
+    seconds = msg.get("seconds")
     return ExecResult(
         verdict=verdict,
-        stdout=str(msg.get("stdout") or ""),
-        stderr=str(msg.get("stderr") or ""),
-        exit_code=msg.get("exit_code"),
-        seconds=float(msg.get("seconds") or 0.0),
-        value=msg.get("value"),
-        error=msg.get("error"),
+        stdout=_text(msg.get("stdout")) or "",
+        stderr=_text(msg.get("stderr")) or "",
+        exit_code=exit_code if type(exit_code) is int else None,
+        seconds=float(seconds) if isinstance(seconds, int | float) else 0.0,
+        value=_text(msg.get("value")),
+        error=_text(msg.get("error")),
     )
+
+
+def _text(value: object) -> str | None:
+    """A string that UTF-8 can carry (lone surrogates escaped), or ``None``."""
+    if not isinstance(value, str):
+        return None
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def validate(program: Program, inputs: Sequence[Any], limits: Limits) -> None:

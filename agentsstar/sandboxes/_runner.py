@@ -30,12 +30,16 @@ stderr carries diagnostics only (tracebacks of the runner's own bugs).
    ``{"op": "error", "message": str}`` instead.
 3. EOF on stdin: the runner cleans up and exits 0.
 
-Child to runner (private channel): the child's fd 3 is the write end of a pipe.
+Child to runner (private channels): the child's fd 3 is the write end of a pipe.
 Just before exiting, the harness-side code in the child writes one JSON object
-``{"exit": int, "error": str | null, "memory": bool, "value": str | null,
-"setup_error": str | null}``. Printing cannot reach it (stdout and stderr are other
-pipes). The candidate *could* write to fd 3 deliberately, but it can only claim
-what it could return anyway; whether a value is right is decided by the harness.
+``{"exit": int, "error": str | null, "memory": bool, "value": str | null}``.
+Printing cannot reach it (stdout and stderr are other pipes). The candidate *could*
+write to fd 3 deliberately, but it can only claim what it could return anyway (or
+mislabel its own failure); whether a value is right is decided by the harness.
+Failures of the child's set-up travel on a second pipe, ``{"setup_error": str}``,
+which is closed before any candidate code runs, so a program cannot pass its own
+failure off as a ``sandbox_error``. Text fields from either channel are checked
+(strings only, lone surrogates escaped, length-capped) before they are forwarded.
 
 Verdicts: ok, runtime_error, timeout, memory_limit, output_limit, sandbox_error.
 ``memory_limit`` means the child died of an uncaught ``MemoryError`` (raised by
@@ -51,6 +55,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import fcntl
 import io
 import json
 import linecache
@@ -58,7 +63,6 @@ import math
 import os
 import resource
 import select
-import shutil
 import signal
 import sys
 import threading
@@ -280,7 +284,9 @@ def _setup_mounts(cfg: dict, iso: Isolation) -> None:
         except OSError as exc:
             iso.warnings.append(f"could not hide {hidden}: {exc}")
     tmpfs_mb = int(cfg.get("tmpfs_mb", 256))
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmpfs_mb}m,mode=0755")
+    # 1777 like any /tmp: programs may create files there; it is this runner's own
+    # and emptied after every input.
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmpfs_mb}m,mode=1777")
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     if iso.pid_ns:
@@ -350,6 +356,8 @@ class _ChildSpec:
         "limits",
         "out_w",
         "res_w",
+        "runner_pid",
+        "setup_w",
         "stdin_fd",
         "uid",
         "workdir",
@@ -393,8 +401,10 @@ def _drop_privileges(spec: _ChildSpec) -> None:
 def _child_main(spec: _ChildSpec) -> None:
     """Set up the forked child and run the candidate. Never returns."""
     res_fd = 3
-    report_fd = spec.res_w
+    report_fd = spec.setup_w
     try:
+        # Keep the set-up channel clear of fds 0-3, which are about to be replaced.
+        report_fd = fcntl.fcntl(spec.setup_w, fcntl.F_DUPFD, res_fd + 1)
         os.setsid()
         for sig in (signal.SIGINT,):
             signal.signal(sig, signal.default_int_handler)
@@ -402,12 +412,15 @@ def _child_main(spec: _ChildSpec) -> None:
         _apply_limits(spec)
         os.chdir(spec.workdir)
         _drop_privileges(spec)
+        # Die with the runner (after the uid change, which would clear it). With a PID
+        # namespace this is redundant; without one it stops an orphaned child.
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != spec.runner_pid:
+            raise OSError("the runner is gone")
         os.dup2(spec.stdin_fd, 0)
         os.dup2(spec.out_w, 1)
         os.dup2(spec.err_w, 2)
         os.dup2(spec.res_w, res_fd)
-        report_fd = res_fd
-        os.closerange(res_fd + 1, 1 << 16)
         os.environ.update(HOME=spec.workdir, TMPDIR=spec.workdir, PWD=spec.workdir)
         sys.stdin = sys.__stdin__ = io.TextIOWrapper(
             io.BufferedReader(io.FileIO(0, "r", closefd=False)),
@@ -426,6 +439,10 @@ def _child_main(spec: _ChildSpec) -> None:
             line_buffering=True,
         )
         sys.argv = ["solution.py"]
+        _watch_thread_starts()
+        # Last: every other fd goes, the set-up channel included (candidate code
+        # must not be able to report a "set-up" failure).
+        os.closerange(res_fd + 1, 1 << 16)
     except BaseException as exc:
         try:
             _write_all(report_fd, _dumps({"setup_error": f"{type(exc).__name__}: {exc}"}).encode())
@@ -480,6 +497,8 @@ def _run_candidate(spec: _ChildSpec, res_fd: int) -> None:
             msg["error"] = f"{type_(exc).__name__}: {str_(exc)[:500]}"
         except BaseException:
             msg["error"] = type_(exc).__name__
+        if type_(exc) is RuntimeError and msg["error"] == _NO_THREAD and _thread_oom:
+            msg["memory"] = True  # a thread's stack did not fit under RLIMIT_AS
         _safe_traceback(exc)
     del ballast
     msg["exit"] = _finalise(msg["exit"])
@@ -489,6 +508,52 @@ def _run_candidate(spec: _ChildSpec, res_fd: int) -> None:
     except BaseException:  # the candidate closed fd 3: its loss
         pass
     exit_(msg["exit"])
+
+
+_NO_THREAD = "RuntimeError: can't start new thread"
+_thread_oom: list[bool] = []  # non-empty once a thread start failed for want of memory
+
+
+def _watch_thread_starts() -> None:
+    """Note whether a failed thread start was the memory limit, when it happens.
+
+    ``pthread_create`` fails alike for a stack mmap refused by RLIMIT_AS and for
+    RLIMIT_NPROC, and Python says "can't start new thread" for both; only at the
+    moment of failure can the address space tell them apart (stacks are freed later).
+    """
+    for name in ("_start_new_thread", "_start_joinable_thread"):
+        original = getattr(threading, name, None)
+        if original is None:
+            continue
+
+        def start(*args, _original=original, **kwargs):
+            try:
+                return _original(*args, **kwargs)
+            except RuntimeError:
+                if _no_room_for_stack():
+                    _thread_oom.append(True)
+                raise
+
+        setattr(threading, name, start)
+
+
+def _no_room_for_stack() -> bool:
+    """Whether a new thread's stack would not fit under the address-space limit.
+
+    ``pthread_create`` reports a failed stack mmap (RLIMIT_AS) and a process limit
+    (RLIMIT_NPROC) alike, and Python says "can't start new thread" for both; only the
+    first is the memory limit.
+    """
+    try:
+        stack = threading.stack_size() or resource.getrlimit(resource.RLIMIT_STACK)[0]
+        if stack <= 0 or stack == resource.RLIM_INFINITY:
+            stack = 8 << 20
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        with open("/proc/self/status", "rb") as f:
+            vm = next(int(ln.split()[1]) for ln in f if ln.startswith(b"VmSize:")) * 1024
+        return limit != resource.RLIM_INFINITY and vm + stack > limit
+    except BaseException:
+        return False
 
 
 def _resolve(module: types.ModuleType, entry: str):
@@ -552,7 +617,9 @@ class Runner:
             self.uid = 0x60000000 + int.from_bytes(os.urandom(3), "little")
 
     def send(self, obj: dict) -> None:
-        _write_all(self.proto_out, (json.dumps(obj, ensure_ascii=False) + "\n").encode())
+        # backslashreplace: a lone surrogate (from candidate text) must not kill us.
+        line = json.dumps(obj, ensure_ascii=False) + "\n"
+        _write_all(self.proto_out, line.encode("utf-8", "backslashreplace"))
 
     def serve(self) -> None:
         while True:
@@ -652,6 +719,7 @@ class Runner:
         )
         spec.arg = arg if kind == "function" else None
         spec.uid = self.uid
+        spec.runner_pid = os.getpid()
         spec.workdir = self._new_workdir()
         if kind == "stdin":
             spec.stdin_fd = os.memfd_create("stdin")
@@ -662,6 +730,7 @@ class Runner:
         out_r, spec.out_w = os.pipe()
         err_r, spec.err_w = os.pipe()
         res_r, spec.res_w = os.pipe()
+        setup_r, spec.setup_w = os.pipe()
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
@@ -669,17 +738,17 @@ class Runner:
                 _child_main(spec)
             finally:
                 os._exit(SETUP_FAILED)
-        for fd in (spec.out_w, spec.err_w, spec.res_w, spec.stdin_fd):
+        for fd in (spec.out_w, spec.err_w, spec.res_w, spec.setup_w, spec.stdin_fd):
             os.close(fd)
         caps = {out_r: out_cap, err_r: err_cap, res_r: out_cap + 65536}
         try:
-            return self._watch(pid, start, kind, time_s, caps, out_r, err_r, res_r)
+            return self._watch(pid, start, kind, time_s, caps, out_r, err_r, res_r, setup_r)
         finally:
-            for fd in (out_r, err_r, res_r):
+            for fd in (out_r, err_r, res_r, setup_r):
                 os.close(fd)
             self._wipe(spec.workdir)
 
-    def _watch(self, pid, start, kind, time_s, caps, out_r, err_r, res_r) -> dict:
+    def _watch(self, pid, start, kind, time_s, caps, out_r, err_r, res_r, setup_r) -> dict:
         bufs = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
         totals = {out_r: 0, err_r: 0, res_r: 0}
         poller = select.poll()
@@ -739,6 +808,12 @@ class Runner:
             for fd, _ in poller.poll(100):
                 if fd in open_fds:
                     read(fd)
+        # Only the child's set-up code held the set-up pipe, and it is dead: EOF is near.
+        os.set_blocking(setup_r, False)
+        try:
+            setup = _parse_msg(os.read(setup_r, 1 << 16))
+        except OSError:
+            setup = {}
         over = [
             name
             for name, fd in (("return value", res_r), ("stdout", out_r), ("stderr", err_r))
@@ -755,6 +830,7 @@ class Runner:
             stdout=bytes(bufs[out_r]),
             stderr=bytes(bufs[err_r]),
             msg=_parse_msg(bytes(bufs[res_r])),
+            setup_error=_text(setup.get("setup_error")),
         )
 
     def _kill_tree(self, pid: int | None) -> None:
@@ -796,25 +872,93 @@ class Runner:
             time.sleep(0.001)
 
     def _wipe(self, workdir: str) -> None:
-        shutil.rmtree(workdir, ignore_errors=True)
+        _remove_tree(workdir)
         if self.iso.mount_ns:
+            # /tmp and /dev/shm are this runner's own tmpfs: empty them entirely.
             for root in (self.workroot, "/dev/shm"):
                 try:
                     names = os.listdir(root)
                 except OSError:
                     continue
                 for name in names:
-                    path = os.path.join(root, name)
-                    if os.path.isdir(path) and not os.path.islink(path):
-                        shutil.rmtree(path, ignore_errors=True)
-                    else:
-                        with contextlib.suppress(OSError):
-                            os.unlink(path)
+                    _remove_tree(os.path.join(root, name))
 
 
-def _classify(*, kind, status, killed, over, cpu, seconds, time_s, stdout, stderr, msg) -> dict:
+def _remove_tree(top: str) -> None:
+    """Delete ``top`` and everything under it, never raising.
+
+    Unlike ``shutil.rmtree`` (recursive up to Python 3.12), this walks with one open
+    directory at a time and no recursion, so a candidate's 10,000-deep directory
+    chain cannot crash the runner with a ``RecursionError`` or exceed PATH_MAX.
+    Called only once every candidate process is dead, so nothing moves meanwhile;
+    symlinks are removed, never followed.
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    try:
+        fd = os.open(top, flags)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(top)
+        return
+    names: list[str] = []  # path from top to the directory ``fd`` is open on
+    stuck: set[tuple[int, int]] = set()  # directories we could not empty
+    try:
+        while True:
+            sub = None
+            with contextlib.suppress(OSError), os.scandir(fd) as entries:
+                for entry in entries:
+                    try:
+                        if not entry.is_dir(follow_symlinks=False):
+                            os.unlink(entry.name, dir_fd=fd)
+                        elif (entry.inode(), os.fstat(fd).st_dev) not in stuck:
+                            sub = entry.name
+                            break
+                    except OSError:
+                        pass
+            if sub is not None:
+                try:
+                    child = os.open(sub, flags, dir_fd=fd)
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        os.rmdir(sub, dir_fd=fd)
+                    continue
+                os.close(fd)
+                fd = child
+                names.append(sub)
+                continue
+            if not names:
+                break
+            here = os.fstat(fd)
+            parent = os.open("..", flags, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            name = names.pop()
+            try:
+                os.rmdir(name, dir_fd=fd)
+            except OSError:
+                stuck.add((here.st_ino, here.st_dev))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.rmdir(top)
+
+
+def _text(value: object, limit: int | None = 4096) -> str | None:
+    """A string from the child, safe to forward: lone surrogates (which UTF-8 cannot
+    carry) escaped, capped in length; anything that is not a string is dropped."""
+    if not isinstance(value, str):
+        return None
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
+
+
+def _classify(
+    *, kind, status, killed, over, cpu, seconds, time_s, stdout, stderr, msg, setup_error
+) -> dict:
     """Turn what was observed into a verdict (see the module docstring)."""
     err_text = stderr.decode("utf-8", "replace")
+    msg_error = _text(msg.get("error"))
     code = os.waitstatus_to_exitcode(status)
     result = {
         "stdout": stdout.decode("utf-8", "replace"),
@@ -842,25 +986,27 @@ def _classify(*, kind, status, killed, over, cpu, seconds, time_s, stdout, stder
         )
     elif sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= cpu_limit - 0.05):
         result.update(verdict="timeout", error=f"CPU time limit of {cpu_limit}s exceeded")
-    elif msg.get("setup_error"):
-        result.update(verdict="sandbox_error", error=f"child set-up: {msg['setup_error']}")
-    elif msg.get("memory") or (sig and _looks_like_oom(err_text)):
-        result.update(verdict="memory_limit", error=msg.get("error") or "MemoryError")
+    elif setup_error:
+        result.update(verdict="sandbox_error", error=f"child set-up: {setup_error}")
+    elif msg.get("memory") is True or (sig and _looks_like_oom(err_text)):
+        result.update(verdict="memory_limit", error=msg_error or "MemoryError")
     elif code != 0:
-        if msg.get("error"):
-            error = msg["error"]
+        if msg_error:
+            error = msg_error
         elif sig:
             error = f"killed by signal {signal.Signals(sig).name}"
         else:
             error = f"exit code {code}"
         result.update(verdict="runtime_error", error=error)
     elif kind == "function":
-        if isinstance(msg.get("value"), str):
-            result.update(verdict="ok", value=msg["value"])
+        value = msg.get("value")
+        if isinstance(value, str):
+            # Our encoder writes ASCII; only a forged message could need the escaping.
+            result.update(verdict="ok", value=_text(value, None))
         else:
             result.update(
                 verdict="runtime_error",
-                error=msg.get("error") or "exited without returning a value",
+                error=msg_error or "exited without returning a value",
             )
     else:
         result.update(verdict="ok")
@@ -980,7 +1126,7 @@ def main() -> None:
         pass
     finally:
         if host_workroot:
-            shutil.rmtree(host_workroot, ignore_errors=True)
+            _remove_tree(host_workroot)
 
 
 if __name__ == "__main__":
