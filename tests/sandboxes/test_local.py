@@ -8,6 +8,7 @@ import signal
 
 import anyio
 import pytest
+import structlog.testing
 
 from agentsstar.errors import SandboxError
 from agentsstar.sandboxes import Limits, LocalSandbox, Program, Sandbox, Verdict
@@ -272,3 +273,26 @@ async def test_bad_arguments_are_value_errors(sandbox: LocalSandbox) -> None:
     with pytest.raises(ValueError):
         await sandbox.run(stdin(""), [[1]], FAST)
     assert await sandbox.run(stdin(""), [], FAST) == []
+
+
+async def test_missing_isolation_is_warned_once_or_refused() -> None:
+    # isolate=False stands for a kernel that grants no namespaces.
+    box = LocalSandbox(max_workers=2, isolate=False)
+    try:
+        with structlog.testing.capture_logs() as logs:
+            async with anyio.create_task_group() as tg:
+                for _ in range(3):  # two runners start
+                    tg.start_soon(box.run, stdin("print(1)\n"), ["", ""], FAST)
+    finally:
+        await box.aclose()
+    warnings = [e for e in logs if e["event"] == "sandbox.isolation_incomplete"]
+    assert len(warnings) == 1
+    assert {"pid_ns", "net_ns", "mount_ns", "ipc_ns"} <= set(warnings[0]["missing"])
+    assert box.isolation is not None and not box.isolation["net_ns"]
+
+    strict = LocalSandbox(max_workers=1, isolate=False, require_isolation=True)
+    try:
+        with pytest.raises(SandboxError, match="isolation unavailable: pid_ns"):
+            await strict.run(stdin("print(1)\n"), [""], FAST)
+    finally:
+        await strict.aclose()
