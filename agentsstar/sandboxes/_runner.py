@@ -361,8 +361,39 @@ class _ChildSpec:
         "runner_pid",
         "setup_w",
         "stdin_fd",
+        "streams",
         "uid",
+        "vm",
         "workdir",
+    )
+
+
+def _vm_size() -> int:
+    """This process's address-space size in bytes (a child's, right after fork)."""
+    with open("/proc/self/status") as f:
+        return next(int(ln.split()[1]) for ln in f if ln.startswith("VmSize:")) * 1024
+
+
+def _std_streams() -> tuple[io.TextIOWrapper, io.TextIOWrapper, io.TextIOWrapper]:
+    """Fresh text streams on fds 0-2, built once in the runner and used only by the
+    children (each gets its own copy, with empty buffers, at fork)."""
+    return (
+        io.TextIOWrapper(
+            io.BufferedReader(io.FileIO(0, "r", closefd=False)),
+            encoding="utf-8",
+            errors="surrogateescape",
+        ),
+        io.TextIOWrapper(
+            io.BufferedWriter(io.FileIO(1, "w", closefd=False)),
+            encoding="utf-8",
+            errors="surrogateescape",
+        ),
+        io.TextIOWrapper(
+            io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+        ),
     )
 
 
@@ -380,9 +411,7 @@ def _apply_limits(spec: _ChildSpec) -> None:
     # Address space = what the interpreter already maps + the allowance. Threads of
     # numpy/OpenBLAS stay within it because the env pins them to one thread and
     # MALLOC_ARENA_MAX keeps glibc from reserving 64 MiB per thread.
-    with open("/proc/self/status") as f:
-        vm = next(int(ln.split()[1]) for ln in f if ln.startswith("VmSize:")) * 1024
-    limit = vm + int(lim["memory_mb"]) * (1 << 20)
+    limit = spec.vm + int(lim["memory_mb"]) * (1 << 20)
     setr(resource.RLIMIT_AS, (limit, limit))
 
 
@@ -428,22 +457,8 @@ def _child_main(spec: _ChildSpec) -> None:
         os.dup2(spec.err_w, 2)
         os.dup2(spec.res_w, res_fd)
         os.environ.update(HOME=spec.workdir, TMPDIR=spec.workdir, PWD=spec.workdir)
-        sys.stdin = sys.__stdin__ = io.TextIOWrapper(
-            io.BufferedReader(io.FileIO(0, "r", closefd=False)),
-            encoding="utf-8",
-            errors="surrogateescape",
-        )
-        sys.stdout = sys.__stdout__ = io.TextIOWrapper(
-            io.BufferedWriter(io.FileIO(1, "w", closefd=False)),
-            encoding="utf-8",
-            errors="surrogateescape",
-        )
-        sys.stderr = sys.__stderr__ = io.TextIOWrapper(
-            io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
-            encoding="utf-8",
-            errors="backslashreplace",
-            line_buffering=True,
-        )
+        sys.stdin, sys.stdout, sys.stderr = spec.streams
+        sys.__stdin__, sys.__stdout__, sys.__stderr__ = spec.streams
         sys.argv = ["solution.py"]
         _watch_thread_starts()
         # Last: every other fd goes, the set-up channel included (candidate code
@@ -616,6 +631,8 @@ class Runner:
     ) -> None:
         self.proto_in, self.proto_out, self.iso, self.workroot = proto_in, proto_out, iso, workroot
         self.counter = 0
+        self.vm = _vm_size()
+        self.streams = _std_streams()
         self.uid = iso.uid
         if iso.uid_mode == "separate":
             # A uid nobody else uses: RLIMIT_NPROC then counts only this runner's
@@ -652,6 +669,7 @@ class Runner:
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
             code = None
             compile_error = exc
+        self.vm = _vm_size()
         lines = job["code"].splitlines(keepends=True)
         linecache.cache["solution.py"] = (len(job["code"]), None, lines, "solution.py")
         for index, arg in enumerate(inputs):
@@ -726,6 +744,8 @@ class Runner:
         spec.arg = arg if kind == "function" else None
         spec.uid = self.uid
         spec.runner_pid = os.getpid()
+        spec.vm = self.vm
+        spec.streams = self.streams
         spec.workdir = self._new_workdir()
         if kind == "stdin":
             spec.stdin_fd = os.memfd_create("stdin")
