@@ -56,8 +56,8 @@ def grade_result(problem: Problem, test: TestCase, r: ExecResult) -> TestOutcome
         grade = "accepted" if ok else "wrong_answer"
     elif r.verdict is Verdict.RUNTIME_ERROR:
         grade = "runtime_error"
-    elif r.verdict is Verdict.TIMEOUT:
-        grade = "timeout"
+    elif r.verdict is Verdict.TIME_LIMIT:
+        grade = "time_limit"
     elif r.verdict is Verdict.MEMORY_LIMIT:
         grade = "memory_limit"
     elif r.verdict is Verdict.OUTPUT_LIMIT:

@@ -81,7 +81,7 @@ def describe_outcome(problem: Problem, o: TestOutcome) -> str:
     if o.grade == "wrong_answer":
         verb = "printed" if problem.kind == "stdin" else "returned"
         what = f"Your program {verb}:\n{clip(o.actual or '')}"
-    elif o.grade == "timeout":
+    elif o.grade == "time_limit":
         what = f"Your program exceeded the time limit ({problem.time_limit_s:g} s)."
     elif o.grade == "memory_limit":
         what = f"Your program exceeded the memory limit ({problem.memory_limit_mb} MB)."

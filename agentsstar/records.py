@@ -14,7 +14,7 @@ Grade = Literal[
     "accepted",
     "wrong_answer",
     "runtime_error",
-    "timeout",
+    "time_limit",
     "memory_limit",
     "output_limit",
     "no_code",

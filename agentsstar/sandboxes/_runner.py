@@ -41,11 +41,11 @@ which is closed before any candidate code runs, so a program cannot pass its own
 failure off as a ``sandbox_error``. Text fields from either channel are checked
 (strings only, lone surrogates escaped, length-capped) before they are forwarded.
 
-Verdicts: ok, runtime_error, timeout, memory_limit, output_limit, sandbox_error.
+Verdicts: ok, runtime_error, time_limit, memory_limit, output_limit, sandbox_error.
 ``memory_limit`` means the child died of an uncaught ``MemoryError`` (raised by
 Python or C extensions when an allocation fails under RLIMIT_AS), of "can't start
 new thread" when the thread's stack did not fit under RLIMIT_AS, or of a signal
-while its stderr reports an allocation failure. ``timeout`` means the
+while its stderr reports an allocation failure. ``time_limit`` means the
 runner killed it at the wall-clock limit (confirmed by one re-run when it had
 not used its full CPU share, i.e. load may have been the cause) or RLIMIT_CPU
 killed it.
@@ -712,7 +712,7 @@ class Runner:
             # A wall-clock timeout without a full CPU share may be the machine's load,
             # not the program: confirm it once before the verdict stands.
             retry = (
-                result["verdict"] == "timeout"
+                result["verdict"] == "time_limit"
                 and result.pop("wall", False)
                 and result["cpu_seconds"] < 0.95 * float(limits["time_s"])
             )
@@ -999,7 +999,7 @@ def _classify(
     cpu_limit = math.ceil(time_s) + 1
     if killed == "timeout":
         result.update(
-            verdict="timeout",
+            verdict="time_limit",
             exit_code=None,
             wall=True,
             error=f"wall-clock limit of {time_s:g}s exceeded",
@@ -1011,7 +1011,7 @@ def _classify(
             error=f"{over[0]} exceeded the output cap",
         )
     elif sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= cpu_limit - 0.05):
-        result.update(verdict="timeout", error=f"CPU time limit of {cpu_limit}s exceeded")
+        result.update(verdict="time_limit", error=f"CPU time limit of {cpu_limit}s exceeded")
     elif setup_error:
         result.update(verdict="sandbox_error", error=f"child set-up: {setup_error}")
     elif msg.get("memory") is True or (sig and _looks_like_oom(err_text)):

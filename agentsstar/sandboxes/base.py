@@ -23,7 +23,7 @@ class Verdict(StrEnum):
 
     OK = "ok"  # exited normally (stdin: any exit code 0 incl. sys.exit(0); function: returned)
     RUNTIME_ERROR = "runtime_error"  # raised, or exited non-zero, or was killed by a signal
-    TIMEOUT = "timeout"  # exceeded the wall-clock or CPU time limit
+    TIME_LIMIT = "time_limit"  # exceeded the wall-clock or CPU time limit
     MEMORY_LIMIT = "memory_limit"  # exceeded the memory limit
     OUTPUT_LIMIT = "output_limit"  # wrote more than the output cap
     SANDBOX_ERROR = "sandbox_error"  # the harness failed; says nothing about the program

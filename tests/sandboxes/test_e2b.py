@@ -120,7 +120,7 @@ async def test_same_verdicts_and_grades_as_local(
     assert grades["right"] == ["accepted", "accepted"]
     assert grades["wrong"][0] == "wrong_answer"
     assert grades["raises"] == ["runtime_error", "runtime_error"]
-    assert grades["loops"] == ["timeout", "timeout"]
+    assert grades["loops"] == ["time_limit", "time_limit"]
 
 
 async def test_raw_results_match_local(cloud: FakeE2B, sandbox: LocalSandbox) -> None:

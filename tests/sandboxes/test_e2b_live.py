@@ -33,4 +33,4 @@ async def test_real_e2b_sandbox_runs_programs_with_local_verdicts() -> None:
         assert box.isolation is not None  # the runner said hello from inside E2B
     assert [(r.verdict, r.stdout) for r in added] == [(Verdict.OK, "3\n"), (Verdict.OK, "42\n")]
     assert [(r.verdict, r.value) for r in doubled] == [(Verdict.OK, "[3, 6]")]
-    assert looped.verdict is Verdict.TIMEOUT
+    assert looped.verdict is Verdict.TIME_LIMIT

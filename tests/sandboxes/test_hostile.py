@@ -764,7 +764,7 @@ async def test_busy_threads_and_busy_grandchildren_time_out(
     grandchild += "        pass\nos.wait()\n"
     for code in (textwrap.dedent(threads), grandchild):
         r = await run1(sandbox, stdin(code), Limits(time_s=0.5, memory_mb=128))
-        assert r.verdict is Verdict.TIMEOUT, r
+        assert r.verdict is Verdict.TIME_LIMIT, r
     assert procs_named(name) == []
 
 
@@ -809,7 +809,7 @@ async def test_a_stalled_first_attempt_is_retried_once(sandbox: LocalSandbox) ->
         result.append(await run1(sandbox, stdin(code), Limits(time_s=0.5)))
         scope.cancel()  # the starver may still be waiting for an attempt to come
 
-    for stalls, verdict in ((1, Verdict.OK), (2, Verdict.TIMEOUT)):
+    for stalls, verdict in ((1, Verdict.OK), (2, Verdict.TIME_LIMIT)):
         result: list[Any] = []
         async with anyio.create_task_group() as tg:
             tg.start_soon(starve, stalls)

@@ -67,7 +67,7 @@ async def test_syntax_error(sandbox: LocalSandbox) -> None:
 
 async def test_infinite_loop_times_out(sandbox: LocalSandbox) -> None:
     [r] = await sandbox.run(stdin("while True:\n    pass\n"), [""], FAST)
-    assert r.verdict is Verdict.TIMEOUT
+    assert r.verdict is Verdict.TIME_LIMIT
 
 
 async def test_swallowing_exceptions_and_ignoring_sigterm_still_times_out(
@@ -84,7 +84,7 @@ async def test_swallowing_exceptions_and_ignoring_sigterm_still_times_out(
         "        pass\n"
     )
     [r] = await sandbox.run(stdin(code), [""], Limits(time_s=0.5, memory_mb=64))
-    assert r.verdict is Verdict.TIMEOUT
+    assert r.verdict is Verdict.TIME_LIMIT
 
 
 async def test_memory_hog_hits_memory_limit(sandbox: LocalSandbox) -> None:
