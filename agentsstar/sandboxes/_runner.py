@@ -56,6 +56,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import errno
 import fcntl
 import gc
 import io
@@ -240,6 +241,41 @@ def _python_paths() -> list[str]:
     return sorted(p for p in out if not any(p != q and p.startswith(q + "/") for q in out))
 
 
+_ST_TO_MS = (
+    (os.ST_NOSUID, MS_NOSUID),
+    (os.ST_NODEV, MS_NODEV),
+    (os.ST_NOEXEC, MS_NOEXEC),
+    (os.ST_NOATIME, MS_NOATIME),
+    (os.ST_NODIRATIME, MS_NODIRATIME),
+    (os.ST_RELATIME, MS_RELATIME),
+)
+
+
+def _cover(path: str, keep: list[str], options: str) -> list[str]:
+    """Mount a fresh tmpfs over ``path``, re-exposing read-only the ``keep`` paths
+    under it (the Python installation, a virtualenv). Returns those re-exposed."""
+    inner = [k for k in keep if k.startswith(path.rstrip("/") + "/")]
+    fds = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in inner]
+    try:
+        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        for k, fd in fds:
+            os.makedirs(k, 0o755, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", k, None, MS_BIND | MS_REC)
+            # Read-only here already: the blanket read-only pass skips writable
+            # places such as /tmp, and these must never be writable. The source's
+            # own flags are kept (a user namespace may not clear locked ones).
+            flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+            have = os.statvfs(k).f_flag
+            for st, ms in _ST_TO_MS:
+                if have & st:
+                    flags |= ms
+            _mount(None, k, None, flags)
+    finally:
+        for _, fd in fds:
+            os.close(fd)
+    return inner
+
+
 def _hide_dir(hidden: str, keep: list[str], iso: Isolation) -> None:
     """Cover ``hidden`` (e.g. /root) with an empty tmpfs, re-exposing ``keep`` paths."""
     if not os.path.isdir(hidden):
@@ -247,16 +283,7 @@ def _hide_dir(hidden: str, keep: list[str], iso: Isolation) -> None:
     if any(k == hidden or hidden.startswith(k + "/") for k in keep):
         iso.warnings.append(f"{hidden} not hidden: the Python installation lives there")
         return
-    inner = [k for k in keep if k.startswith(hidden + "/")]
-    fds = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in inner]
-    try:
-        _mount("tmpfs", hidden, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-        for k, fd in fds:
-            os.makedirs(k, 0o755, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", k, None, MS_BIND | MS_REC)
-    finally:
-        for _, fd in fds:
-            os.close(fd)
+    _cover(hidden, keep, "size=1m,mode=0755")
 
 
 _MOUNT_FLAGS = {
@@ -274,8 +301,12 @@ def _unescape(path: str) -> str:
     return path.encode().decode("unicode_escape") if "\\" in path else path
 
 
-def _setup_mounts(cfg: dict, iso: Isolation) -> None:
-    """Private /tmp and /dev/shm, hidden home dirs, own /proc, everything else read-only."""
+def _setup_mounts(cfg: dict, iso: Isolation) -> list[str]:
+    """Private /tmp and /dev/shm, hidden home dirs, own /proc, everything else read-only.
+
+    Returns the Python paths re-exposed (read-only) inside the private /tmp, which
+    the clean-up after each input must leave alone (a virtualenv under /tmp, as CI
+    systems often make)."""
     os.umask(0o022)
     os.chdir("/")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -288,7 +319,9 @@ def _setup_mounts(cfg: dict, iso: Isolation) -> None:
     tmpfs_mb = int(cfg.get("tmpfs_mb", 256))
     # 1777 like any /tmp: programs may create files there; it is this runner's own
     # and emptied after every input.
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmpfs_mb}m,mode=1777")
+    if any(k == "/tmp" or "/tmp".startswith(k + "/") for k in keep):
+        raise OSError(errno.EBUSY, "the Python installation is /tmp itself; no private /tmp")
+    kept_in_tmp = _cover("/tmp", keep, f"size={tmpfs_mb}m,mode=1777")
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     if iso.pid_ns:
@@ -312,6 +345,7 @@ def _setup_mounts(cfg: dict, iso: Isolation) -> None:
         except OSError as exc:
             if exc.errno != 2:  # ENOENT: covered by a later mount (e.g. under /root)
                 iso.warnings.append(f"could not make {target} read-only: {exc}")
+    return kept_in_tmp
 
 
 # --- the child: runs the candidate ---------------------------------------------------
@@ -627,9 +661,19 @@ class Runner:
     """Serves jobs from the harness; one child per input."""
 
     def __init__(
-        self, proto_in: io.BufferedReader, proto_out: int, iso: Isolation, workroot: str
+        self,
+        proto_in: io.BufferedReader,
+        proto_out: int,
+        iso: Isolation,
+        workroot: str,
+        kept: list[str] | None = None,
     ) -> None:
         self.proto_in, self.proto_out, self.iso, self.workroot = proto_in, proto_out, iso, workroot
+        # Top-level entries of the private /tmp that hold a re-exposed Python
+        # installation: the wipe after each input leaves them alone.
+        self.keep_names = {
+            os.path.relpath(k, workroot).split("/")[0] for k in kept or () if k.startswith("/tmp/")
+        }
         self.counter = 0
         self.vm = _vm_size()
         self.streams = _std_streams()
@@ -907,6 +951,8 @@ class Runner:
                 except OSError:
                     continue
                 for name in names:
+                    if root == self.workroot and name in self.keep_names:
+                        continue
                     _remove_tree(os.path.join(root, name))
 
 
@@ -1110,9 +1156,10 @@ def main() -> None:
         except OSError as exc:
             iso.warnings.append(f"not a child subreaper: {exc}")
     host_workroot = None
+    kept: list[str] = []
     if iso.mount_ns:
         try:
-            _setup_mounts(cfg, iso)
+            kept = _setup_mounts(cfg, iso)
             workroot = "/tmp"
         except OSError as exc:
             iso.mount_ns = False
@@ -1131,7 +1178,7 @@ def main() -> None:
             iso.warnings.append(f"could not preload {name}")
     if iso.uid_mode == "same" and os.geteuid() == 0:
         iso.uid_mode = "separate"
-    runner = Runner(proto_in, proto_out, iso, workroot)
+    runner = Runner(proto_in, proto_out, iso, workroot, kept)
     if iso.uid_mode == "separate" and not _can_switch_uid(runner.uid):
         iso.uid_mode, runner.uid = "same", os.getuid()
         iso.warnings.append("cannot switch to a private uid: candidates run as the harness's uid")

@@ -296,3 +296,43 @@ async def test_missing_isolation_is_warned_once_or_refused() -> None:
             await strict.run(stdin("print(1)\n"), [""], FAST)
     finally:
         await strict.aclose()
+
+
+async def test_virtualenv_under_tmp_stays_usable_and_read_only(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # CI systems often put the virtualenv under /tmp, which the sandbox replaces with
+    # a private tmpfs: the interpreter's own paths must come back, read-only, and
+    # survive the wipe after every input.
+    import subprocess
+    import sys
+
+    venv = tmp_path_factory.mktemp("venv-under-tmp")
+    assert str(venv).startswith("/tmp/")
+    venv.chmod(0o755)  # pytest makes it 0700; a virtualenv is world-readable
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (venv / site / "only_in_this_venv.py").write_text("ANSWER = 42\n")
+    code = (
+        "import only_in_this_venv, sys\n"
+        "print(only_in_this_venv.ANSWER)\n"
+        "try:\n"
+        "    open(only_in_this_venv.__file__, 'a').write('# tampered\\n')\n"
+        "    print('wrote')\n"
+        "except OSError as exc:\n"
+        "    print(type(exc).__name__)\n"
+    )
+    async with LocalSandbox(max_workers=1, python=str(python)) as box:
+        results = await box.run(stdin(code), ["", "", ""], FAST)
+    if box.isolation is None or not box.isolation.get("mount_ns"):
+        pytest.skip("no mount namespace here: /tmp is not replaced")
+    assert [r.verdict for r in results] == [Verdict.OK] * 3, results
+    assert all(r.stdout.splitlines()[0] == "42" for r in results)
+    assert all("wrote" not in r.stdout for r in results)
+    assert (venv / site / "only_in_this_venv.py").read_text() == "ANSWER = 42\n"
