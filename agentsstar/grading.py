@@ -109,8 +109,10 @@ async def run_private_check(sandbox: Sandbox, problem: Problem, code: str) -> Te
         target = f"{cls}().{meth}"
     else:
         target = entry
+    # The same preamble as the public tests: a program that passed them must not
+    # fail the private check over a name its grader would have supplied.
     source = (
-        f"{code}\n\n{problem.private_check}\n\n"
+        f"{FUNCTION_PREAMBLE}{code}\n\n{problem.private_check}\n\n"
         f"def {_CHECK_ENTRY}():\n    check({target})\n    return True\n"
     )
     limits = Limits(time_s=max(problem.time_limit_s, 10.0), memory_mb=problem.memory_limit_mb)
