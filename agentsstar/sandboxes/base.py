@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, Protocol, runtime_checkable
+from types import TracebackType
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 
 class Verdict(StrEnum):
@@ -97,3 +98,21 @@ class Sandbox(Protocol):
     async def aclose(self) -> None:
         """Release every resource; no process or remote sandbox outlives this."""
         ...
+
+
+class ClosesOnExit:
+    """``async with`` support for anything with an ``aclose()`` coroutine."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

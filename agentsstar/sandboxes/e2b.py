@@ -38,7 +38,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Protocol, cast
 
 import anyio
@@ -67,7 +66,7 @@ from agentsstar.sandboxes._protocol import (
     to_result,
     validate,
 )
-from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
+from agentsstar.sandboxes.base import ClosesOnExit, ExecResult, Limits, Program, Verdict
 
 log = structlog.get_logger(__name__)
 
@@ -190,7 +189,7 @@ class _Parsed:
     error: str | None = None
 
 
-class E2BSandbox:
+class E2BSandbox(ClosesOnExit):
     """Runs programs in E2B cloud sandboxes; a drop-in alternative to ``LocalSandbox``.
 
     Args:
@@ -294,17 +293,6 @@ class E2BSandbox:
         self._warned = False
         self.isolation: dict[str, Any] | None = None
         """What the runner last reported it could enforce inside E2B (``None`` before)."""
-
-    async def __aenter__(self) -> E2BSandbox:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def run(
         self, program: Program, inputs: Sequence[Any], limits: Limits

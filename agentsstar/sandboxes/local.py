@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 from typing import Any
 
 import anyio
@@ -41,7 +40,7 @@ from agentsstar.sandboxes._protocol import (
     to_result,
     validate,
 )
-from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
+from agentsstar.sandboxes.base import ClosesOnExit, ExecResult, Limits, Program, Verdict
 
 log = structlog.get_logger(__name__)
 
@@ -180,7 +179,7 @@ class _Runner:
             await anyio.to_thread.run_sync(_remove_dir, workroot)
 
 
-class LocalSandbox:
+class LocalSandbox(ClosesOnExit):
     """Runs programs on this machine, isolated as far as the kernel allows.
 
     Args:
@@ -239,17 +238,6 @@ class LocalSandbox:
         self._closed = False
         self.isolation: dict[str, Any] | None = None
         """What the last runner reported it could enforce (``None`` before any run)."""
-
-    async def __aenter__(self) -> LocalSandbox:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def run(
         self, program: Program, inputs: Sequence[Any], limits: Limits

@@ -58,6 +58,8 @@ from typing import Any, ClassVar
 import anyio
 from anyio.abc import ByteReceiveStream, Process
 
+from agentsstar.sandboxes.base import ClosesOnExit
+
 
 def _load_sdk() -> Any:
     try:
@@ -201,7 +203,7 @@ class _Death:
     after_lines: int
 
 
-class FakeE2B:
+class FakeE2B(ClosesOnExit):
     """The fake E2B service: creates ``FakeAsyncSandbox`` objects, counts, injects faults.
 
     Args:
@@ -346,17 +348,6 @@ class FakeE2B:
             if s._alive():
                 await s._end()
             await anyio.to_thread.run_sync(shutil.rmtree, s._root, True)
-
-    async def __aenter__(self) -> FakeE2B:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class FakeAsyncSandbox:
