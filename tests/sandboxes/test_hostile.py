@@ -47,6 +47,27 @@ def stdin(code: str) -> Program:
     return Program(code=textwrap.dedent(code), kind="stdin")
 
 
+# Prepended to programs that list /tmp: when the interpreter itself lives under /tmp
+# (a CI virtualenv), the sandbox re-exposes it there read-only, and it is not a
+# leftover of any run. ``own(path)`` is False for it and the directories above it.
+OWN_FILES = """\
+import os as _os, sys as _sys
+_KEPT = {_p for _p in (_sys.prefix, *_sys.path) if _p.startswith('/tmp/')}
+def own(path):
+    path = _os.path.abspath(path)
+    return not any(_k == path or _k.startswith(path.rstrip('/') + '/') for _k in _KEPT)
+def walk_own(root):
+    for dirpath, dirs, files in _os.walk(root):
+        dirs[:] = [d for d in dirs if own(_os.path.join(dirpath, d))]
+        yield dirpath, dirs, files
+"""
+
+
+def stdin_listing(code: str) -> Program:
+    """A stdin program that may use ``own`` and ``walk_own`` (see ``OWN_FILES``)."""
+    return Program(code=OWN_FILES + textwrap.dedent(code), kind="stdin")
+
+
 def function(code: str, entry: str = "f") -> Program:
     return Program(code=textwrap.dedent(code), kind="function", entry_point=entry)
 
@@ -295,12 +316,12 @@ async def test_nothing_written_survives_into_the_next_input(
         else:
             names = set()
             for root in ('/tmp', '/dev/shm'):
-                for dirpath, dirs, files in os.walk(root):
+                for dirpath, dirs, files in walk_own(root):
                     names.update(dirs + files)
             names.discard(os.path.basename(os.getcwd()))
             print(sorted(names), os.listdir('.'))
     """
-    results = await sandbox.run(stdin(code), ["write\n", "look\n"], LIMITS)
+    results = await sandbox.run(stdin_listing(code), ["write\n", "look\n"], LIMITS)
     assert [r.verdict for r in results] == [Verdict.OK, Verdict.OK]
     assert results[1].stdout == "[] []\n"
 
@@ -317,9 +338,9 @@ async def test_deep_directory_chain_does_not_break_the_harness(sandbox: LocalSan
                 os.chdir('d')
             print('dug')
         else:
-            print(len(os.listdir('..')), os.listdir('.'))
+            print(len([n for n in os.listdir('..') if own('../' + n)]), os.listdir('.'))
     """
-    results = await sandbox.run(stdin(code), ["dig\n", "look\n"], Limits(time_s=5.0))
+    results = await sandbox.run(stdin_listing(code), ["dig\n", "look\n"], Limits(time_s=5.0))
     assert [r.verdict for r in results] == [Verdict.OK, Verdict.OK], results
     assert results[0].stdout == "dug\n"
     assert results[1].stdout == "1 []\n"  # only its own, empty directory is left
@@ -338,13 +359,13 @@ async def test_cannot_see_a_concurrent_runs_files(
         time.sleep(0.8)
         """
     )
-    reader = stdin(
+    reader = stdin_listing(
         """
         import os, time
         time.sleep(0.3)
         seen = []
         for root in ('/tmp', '/dev/shm', '..'):
-            for dirpath, dirs, files in os.walk(root):
+            for dirpath, dirs, files in walk_own(root):
                 seen += files
         print(sorted(seen))
         """
