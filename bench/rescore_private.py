@@ -16,22 +16,16 @@ and prints every verdict that changed.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import anyio
 
+from agentsstar.cli._common import write_atomic
 from agentsstar.context import score_private
 from agentsstar.problem import Problem, load_problems
 from agentsstar.sandboxes import LocalSandbox
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 async def rescore(run_dir: Path, box: LocalSandbox) -> None:
