@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -31,35 +31,38 @@ def marker() -> str:
     return f"{secrets.randbelow(10**6) + 10**6}.{secrets.randbelow(10**3)}"
 
 
-def pids_running(*argv: str) -> list[int]:
-    """Host pids whose command line is exactly ``argv``."""
-    want = ("\0".join(argv) + "\0").encode()
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    if f.read() == want:
-                        found.append(int(name))
-            except OSError:
-                pass
-    return found
-
-
-def runner_children() -> list[int]:
-    """Live runner processes started by this test process."""
-    me = str(os.getpid())
-    found = []
+def all_processes() -> Iterator[tuple[int, str, int, str, bytes]]:
+    """``(pid, state, ppid, comm, cmdline)`` of every process, zombies included."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rpartition(")")[2].split()
+                head, _, rest = f.read().rpartition(")")
             with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmd = f.read()
+                cmdline = f.read()
         except OSError:
-            continue
-        if fields[1] == me and b"_runner.py" in cmd and fields[0] != "Z":
-            found.append(int(name))
-    return found
+            continue  # exited meanwhile
+        fields = rest.split()
+        yield int(name), fields[0], int(fields[1]), head.partition("(")[2], cmdline
+
+
+def pids_running(*argv: str) -> list[int]:
+    """Host pids whose command line is exactly ``argv``."""
+    want = ("\0".join(argv) + "\0").encode()
+    return [pid for pid, _, _, _, cmd in all_processes() if cmd == want]
+
+
+def runner_children() -> list[int]:
+    """Live runner processes started by this test process."""
+    me = os.getpid()
+    return [
+        pid
+        for pid, state, ppid, _, cmd in all_processes()
+        if ppid == me and b"_runner.py" in cmd and state != "Z"
+    ]
+
+
+def procs_named(name: str) -> list[int]:
+    """Host pids of live processes whose ``comm`` is ``name``."""
+    return [pid for pid, state, _, comm, _ in all_processes() if comm == name and state not in "ZX"]

@@ -35,7 +35,7 @@ from agentsstar.problem import Problem, TestCase
 from agentsstar.records import TestOutcome
 from agentsstar.sandboxes import Limits, LocalSandbox, Program, Verdict
 
-from .conftest import pids_running
+from .conftest import pids_running, procs_named
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(120)]
 
@@ -102,22 +102,6 @@ def name_marker() -> str:
 
 # A candidate renames itself (and, inherited, its children) so the test can find it.
 SET_COMM = "import ctypes\nctypes.CDLL(None).prctl(15, {name!r}.encode(), 0, 0, 0)\n"
-
-
-def procs_named(name: str) -> list[int]:
-    """Host pids of live processes whose ``comm`` is ``name``."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            comm = Path(f"/proc/{pid}/comm").read_text().strip()
-            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-        except OSError:
-            continue
-        if comm == name and state not in ("Z", "X"):
-            found.append(int(pid))
-    return found
 
 
 def function_problem(tests: list[tuple[list[Any], Any]], **kw: Any) -> Problem:
