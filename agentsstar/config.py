@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentsstar import registry
 from agentsstar.backends.base import GenerationParams
-from agentsstar.errors import ConfigError, MissingCredentialsError, UnknownNameError
+from agentsstar.errors import ConfigError, MissingCredentialsError
 from agentsstar.model import Model
 from agentsstar.sandboxes.base import Sandbox
 
@@ -162,8 +162,8 @@ def build_config(
         loc = ".".join(str(p) for p in err["loc"])
         what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
         raise ConfigError(f"{source}: {loc}: {what}") from None
-    if cfg.sandbox not in SANDBOXES:
-        raise UnknownNameError(f"unknown sandbox {cfg.sandbox!r}; valid: {', '.join(SANDBOXES)}")
+    if cfg.sandbox not in registry.SANDBOXES.names():
+        raise registry.SANDBOXES.unknown(cfg.sandbox)
     return _apply_backend_defaults(cfg, data)
 
 
@@ -239,17 +239,9 @@ def build_model(cfg: RunConfig) -> Model:
     return Model(backend, max_concurrency=cfg.max_concurrency or default_concurrency(cfg.model))
 
 
-SANDBOXES = ("local", "e2b")
-
-
 def build_sandbox(cfg: RunConfig) -> Sandbox:
-    """The sandbox named by ``cfg.sandbox``."""
-    if cfg.sandbox == "local":
-        from agentsstar.sandboxes.local import LocalSandbox
-
-        return LocalSandbox()
-    if cfg.sandbox == "e2b":
-        from agentsstar.sandboxes.e2b import E2BSandbox
-
-        return E2BSandbox()
-    raise UnknownNameError(f"unknown sandbox {cfg.sandbox!r}; valid: {', '.join(SANDBOXES)}")
+    """The sandbox named by ``cfg.sandbox`` (built-in or an ``agentsstar.sandboxes``
+    entry point), not yet started."""
+    factory = registry.SANDBOXES.load(cfg.sandbox)
+    sandbox: Sandbox = factory()
+    return sandbox

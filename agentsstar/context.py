@@ -9,9 +9,10 @@ strategies never touch private tests and never count tokens themselves.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import anyio
 import structlog
 
 from agentsstar import grading
@@ -37,12 +38,22 @@ class Context:
     params: GenerationParams = field(default_factory=GenerationParams)
     seed: int = 0
     progress: ProgressFn | None = None
-    _private: Problem | None = None
+    _private: PrivateScorer | None = field(default=None, repr=False)
     _usage: dict[str, UsageCounter] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.problem.has_private:
             raise ValueError("Context must be given the public view of the problem")
+
+    def with_private(self, scorer: PrivateScorer) -> Context:
+        """A copy that may score programs on the hidden tests (for strategies that
+        declare ``uses_private_tests``, i.e. the ``oracle`` bound). Usage is shared."""
+        return replace(self, _private=scorer)
+
+    @property
+    def sees_private(self) -> bool:
+        """Whether ``score_private`` is allowed in this context."""
+        return self._private is not None
 
     def emit(self, event: str, **data: Any) -> None:
         """Report progress to whoever listens (the CLI draws it on stderr)."""
@@ -102,12 +113,12 @@ class Context:
                 raise SandboxError(f"sandbox failed while executing a candidate: {r.error}")
         return results
 
-    async def score_private(self, code: str) -> PrivateScore:
+    async def score_private(self, code: str | None) -> PrivateScore:
         """Score on the hidden tests. Only for strategies that declare they need it
         (the ``oracle`` upper bound); everyone else gets ``ConfigError``."""
         if self._private is None:
             raise ConfigError("this strategy may not see private tests")
-        return await score_private(self.sandbox, self._private, code)
+        return await self._private.score(code)
 
     def usage(self) -> Usage:
         by_stage = {
@@ -124,6 +135,40 @@ class Context:
             completion_tokens=sum(s.completion_tokens for s in by_stage.values()),
             by_stage=by_stage,
         )
+
+
+class PrivateScorer:
+    """Scores programs on a problem's hidden tests, each distinct program once.
+
+    The pipeline scores the selected program and, for oracle runs, every candidate;
+    the ``oracle`` selection scores them too. One scorer shared by both means no
+    program is run on the private tests twice.
+    """
+
+    def __init__(self, sandbox: Sandbox, problem: Problem) -> None:
+        self.sandbox = sandbox
+        self.problem = problem
+        self._scores: dict[str | None, PrivateScore] = {}
+        self._pending: dict[str | None, anyio.Event] = {}
+
+    async def score(self, code: str | None) -> PrivateScore:
+        """The private score of ``code`` (computed once per distinct program).
+
+        Raises:
+            SandboxError: the sandbox failed, so no score can be given.
+        """
+        while code not in self._scores:
+            pending = self._pending.get(code)
+            if pending is not None:
+                await pending.wait()
+                continue
+            done = self._pending[code] = anyio.Event()
+            try:
+                self._scores[code] = await score_private(self.sandbox, self.problem, code)
+            finally:
+                del self._pending[code]
+                done.set()
+        return self._scores[code]
 
 
 async def score_private(sandbox: Sandbox, problem: Problem, code: str | None) -> PrivateScore:

@@ -117,5 +117,9 @@ class Model:
         self.usage.add(completion)
         return completion
 
+    async def warm(self) -> None:
+        """Prepare the backend (an embedded model loads its weights here)."""
+        await self.backend.warm()
+
     async def aclose(self) -> None:
         await self.backend.aclose()

@@ -10,33 +10,31 @@ critical path (the longest chain of dependent model calls), not N×R calls in a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from contextlib import AsyncExitStack, nullcontext
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from typing import Any
 
 import anyio
 import structlog
 
+from agentsstar.assembly import Strategies
 from agentsstar.backends.base import GenerationParams, ModelBackend
-from agentsstar.context import Context, ProgressFn, score_private
+from agentsstar.concurrency import map_all
+from agentsstar.context import Context, PrivateScorer, ProgressFn
 from agentsstar.errors import unwrap_group
 from agentsstar.model import Model
 from agentsstar.problem import Problem
 from agentsstar.records import Attempt, Candidate, Result, Selected
 from agentsstar.sandboxes.base import Sandbox
-from agentsstar.strategies.base import RevisionStrategy, SamplingStrategy, SelectionStrategy
+from agentsstar.strategies.base import (
+    RevisionStrategy,
+    Sample,
+    SamplingStrategy,
+    SelectionStrategy,
+)
 
 log = structlog.get_logger(__name__)
-
-
-def _defaults() -> tuple[SamplingStrategy, RevisionStrategy, SelectionStrategy]:
-    from agentsstar.strategies.revision.self_debug import SelfDebug
-    from agentsstar.strategies.sampling.temperature import TemperatureSampling
-    from agentsstar.strategies.selection.sstar import SStarSelection
-
-    return TemperatureSampling(), SelfDebug(), SStarSelection()
 
 
 async def solve(
@@ -70,130 +68,97 @@ async def solve(
         ModelError: the model failed for good.
         SandboxError: the sandbox failed; no verdict is given on any program.
     """
-    owned = AsyncExitStack()  # what solve opened itself, closed by solve
+    from agentsstar.assembly import open_run
+    from agentsstar.config import RunConfig, build_config
+
+    if isinstance(model, str):
+        # Built the way the CLI builds it, with that backend's defaults for N, rounds
+        # and max_tokens where the caller left them open.
+        cfg = build_config(overrides={"model": model, "seed": seed})
+        given: Model | None = None
+    else:
+        cfg = RunConfig(seed=seed)
+        given = model if isinstance(model, Model) else Model(model)
+        params = params or GenerationParams()
+    cfg = cfg.model_copy(update={"deadline_s": deadline})
     try:
-        if isinstance(model, str):
-            # A spec such as "local" or "openai:NAME": built the way the CLI builds it,
-            # with that backend's defaults for N, rounds and max_tokens where the
-            # caller left them open.
-            from agentsstar.config import build_config, build_model, build_strategies
-
-            cfg = build_config(overrides={"model": model})
-            model = build_model(cfg)
-            owned.push_async_callback(model.aclose)
-            default_sampling, default_revision, default_selection = build_strategies(cfg)
-            sampling = sampling or default_sampling
-            revision = revision or default_revision
-            selection = selection or default_selection
-            params = params or cfg.generation()
-        if sandbox is None:
-            from agentsstar.sandboxes.local import LocalSandbox
-
-            sandbox = await owned.enter_async_context(LocalSandbox())
-        return await _solve(
-            problem,
-            model=model,
-            sandbox=sandbox,
-            sampling=sampling,
-            revision=revision,
-            selection=selection,
-            params=params,
-            seed=seed,
-            deadline=deadline,
-            score_candidates=score_candidates,
-            progress=progress,
-        )
+        async with open_run(cfg, model=given, sandbox=sandbox, params=params, warm=False) as run:
+            defaults = run.strategies()
+            chosen = Strategies(
+                sampling or defaults.sampling,
+                revision or defaults.revision,
+                selection or defaults.selection,
+            )
+            return await run.solve(
+                problem,
+                strategies=chosen,
+                score_candidates=score_candidates,
+                progress=progress,
+            )
     except BaseExceptionGroup as group:
         raise unwrap_group(group) from None
-    finally:
-        with anyio.CancelScope(shield=True):
-            await owned.aclose()
 
 
-async def _solve(
+async def run_pipeline(
     problem: Problem,
     *,
-    model: Model | ModelBackend,
+    model: Model,
     sandbox: Sandbox,
-    sampling: SamplingStrategy | None,
-    revision: RevisionStrategy | None,
-    selection: SelectionStrategy | None,
-    params: GenerationParams | None,
-    seed: int,
-    deadline: float | None,
-    score_candidates: bool,
-    progress: ProgressFn | None,
+    sampling: SamplingStrategy,
+    revision: RevisionStrategy,
+    selection: SelectionStrategy,
+    params: GenerationParams,
+    seed: int = 0,
+    deadline: float | None = None,
+    score_candidates: bool = False,
+    progress: ProgressFn | None = None,
 ) -> Result:
-    default_sampling, default_revision, default_selection = _defaults()
-    sampling = sampling or default_sampling
-    revision = revision or default_revision
-    selection = selection or default_selection
-    m = model if isinstance(model, Model) else Model(model)
+    """The pipeline itself, on parts that are already open (see ``assembly.open_run``).
+
+    Raises:
+        TimeoutError: ``deadline`` seconds passed first.
+        ModelError, SandboxError: as for ``solve`` (possibly inside an exception group).
+    """
     ctx = Context(
         problem=problem.public(),
-        model=m,
+        model=model,
         sandbox=sandbox,
-        params=params or GenerationParams(),
+        params=params,
         seed=seed,
         progress=progress,
     )
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
+    scorer = PrivateScorer(sandbox, problem) if problem.has_private else None
+    clock = _Clock()
     scope = anyio.fail_after(deadline) if deadline is not None else nullcontext()
     with structlog.contextvars.bound_contextvars(problem=problem.id), scope:
-        ctx.emit("stage", stage="sampling")
-        samples = await sampling.sample(ctx)
-        timings["sampling"] = time.perf_counter() - start
-        log.info("sampled", candidates=len(samples))
-
-        ctx.emit("stage", stage="revision", candidates=len(samples))
-        t = time.perf_counter()
-        candidates: list[Candidate | None] = [None] * len(samples)
-
-        async def refine(i: int) -> None:
-            s = samples[i]
-            with structlog.contextvars.bound_contextvars(candidate=i):
-                public = await ctx.run_public(s.code)
-                first = Candidate(
-                    index=i,
-                    note=s.note,
-                    attempts=[Attempt(round=0, code=s.code, reply=s.reply, public=public)],
-                )
-                candidates[i] = await revision.revise(ctx, first)
-            ctx.emit("candidate_done", index=i)
-
-        async with anyio.create_task_group() as tg:
-            for i in range(len(samples)):
-                tg.start_soon(refine, i)
-        final = [c for c in candidates if c is not None]
-        timings["revision"] = time.perf_counter() - t
-
-        ctx.emit("stage", stage="selection")
-        t = time.perf_counter()
-        chooser_ctx = ctx
-        if getattr(selection, "uses_private_tests", False):
-            chooser_ctx = replace(ctx, _private=problem, _usage=ctx._usage)
-        record = await selection.select(chooser_ctx, final)
-        timings["selection"] = time.perf_counter() - t
+        with clock("sampling"):
+            ctx.emit("stage", stage="sampling")
+            samples = await sampling.sample(ctx)
+            log.info("sampled", candidates=len(samples))
+        with clock("revision"):
+            ctx.emit("stage", stage="revision", candidates=len(samples))
+            final = await map_all(partial(_refine, ctx, revision), enumerate(samples))
+        with clock("selection"):
+            ctx.emit("stage", stage="selection")
+            chooser = ctx.with_private(scorer) if selection.uses_private_tests and scorer else ctx
+            record = await selection.select(chooser, final)
         selected = None
-        if record.selected is not None:
-            code = final[record.selected].code
-            if code is not None:
-                selected = Selected(index=record.selected, code=code)
-
-        private = None
-        candidates_private = None
-        if problem.has_private:
-            ctx.emit("stage", stage="scoring")
-            t = time.perf_counter()
-            private = await score_private(sandbox, problem, selected.code if selected else None)
-            if score_candidates:
-                candidates_private = await _score_all(sandbox, problem, final)
-            timings["scoring"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - start
+        if record.selected is not None and final[record.selected].code is not None:
+            selected = Selected(index=record.selected, code=final[record.selected].code or "")
+        private = candidates_private = None
+        if scorer is not None:
+            with clock("scoring"):
+                ctx.emit("stage", stage="scoring")
+                private = await scorer.score(selected.code if selected else None)
+                if score_candidates:
+                    scores = await map_all(scorer.score, [c.code for c in final])
+                    candidates_private = [
+                        c.code is not None and s.accepted
+                        for c, s in zip(final, scores, strict=True)
+                    ]
     return Result(
         problem_id=problem.id,
-        model=m.name,
+        model=model.name,
         strategies={
             "sampling": sampling.describe(),
             "revision": revision.describe(),
@@ -203,23 +168,44 @@ async def _solve(
         candidates=final,
         selection=record,
         usage=ctx.usage(),
-        timings=timings,
+        timings=clock.done(),
         private=private,
         candidates_private=candidates_private,
     )
 
 
-async def _score_all(sandbox: Sandbox, problem: Problem, cands: list[Candidate]) -> list[bool]:
-    out = [False] * len(cands)
+async def _refine(ctx: Context, revision: RevisionStrategy, item: tuple[int, Sample]) -> Candidate:
+    """Grade one sample on the public tests, then let ``revision`` improve it."""
+    i, sample = item
+    with structlog.contextvars.bound_contextvars(candidate=i):
+        public = await ctx.run_public(sample.code)
+        first = Candidate(
+            index=i,
+            note=sample.note,
+            attempts=[Attempt(round=0, code=sample.code, reply=sample.reply, public=public)],
+        )
+        candidate = await revision.revise(ctx, first)
+    ctx.emit("candidate_done", index=i)
+    return candidate
 
-    async def one(i: int, c: Candidate) -> None:
-        if c.code is not None:
-            out[i] = (await score_private(sandbox, problem, c.code)).accepted
 
-    async with anyio.create_task_group() as tg:
-        for i, c in enumerate(cands):
-            tg.start_soon(one, i, c)
-    return out
+class _Clock:
+    """Wall time per stage, and in all, for the result's ``timings``."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = time.perf_counter() - t
+
+    def done(self) -> dict[str, float]:
+        return {**self.timings, "total": time.perf_counter() - self.start}
 
 
 def solve_sync(problem: Problem, **kwargs: Any) -> Result:

@@ -22,8 +22,9 @@ from typing import Any
 
 import anyio
 
-from agentsstar.cli._common import write_atomic
 from agentsstar.context import score_private
+from agentsstar.evaluation.store import RunStore
+from agentsstar.files import write_atomic
 from agentsstar.problem import Problem, load_problems
 from agentsstar.sandboxes import LocalSandbox
 
@@ -31,11 +32,12 @@ from agentsstar.sandboxes import LocalSandbox
 async def rescore(run_dir: Path, box: LocalSandbox) -> None:
     config = json.loads((run_dir / "config.json").read_text())
     problems: dict[str, Problem] = {p.id: p for p in load_problems(Path(config["bench"]))}
+    store = RunStore(run_dir)
     lines = [json.loads(x) for x in (run_dir / "results.jsonl").read_text().splitlines() if x]
     for line in lines:
         if line.get("error"):
             continue
-        path = run_dir / "results" / f"{line['id']}.json"
+        path = store.result_path(line["id"])
         record: dict[str, Any] = json.loads(path.read_text())
         problem = problems[line["id"]]
         selected = record.get("selected")

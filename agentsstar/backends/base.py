@@ -55,6 +55,24 @@ class ModelBackend(Protocol):
         """
         ...
 
+    async def warm(self) -> None:
+        """Get ready to answer: load weights, check files. Called once before a run so
+        a missing or corrupt model is reported at once, not from inside the first call.
+        Backends with nothing to prepare do nothing (``BackendBase`` does that)."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections, processes or loaded weights."""
         ...
+
+
+class BackendBase:
+    """Optional base class for backends: no-op ``warm`` and ``aclose``."""
+
+    name: str
+
+    async def warm(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None

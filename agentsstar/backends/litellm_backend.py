@@ -18,7 +18,7 @@ import openai
 import structlog
 
 from agentsstar.backends._errors import classify_api_error
-from agentsstar.backends.base import Completion, GenerationParams, Message
+from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import (
     ConfigError,
     MissingCredentialsError,
@@ -54,7 +54,7 @@ def import_litellm() -> ModuleType:
     return litellm
 
 
-class LiteLLMBackend:
+class LiteLLMBackend(BackendBase):
     """Chat completions through ``litellm.acompletion``.
 
     Args:

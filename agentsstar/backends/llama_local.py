@@ -125,6 +125,10 @@ class LlamaLocalBackend:
         async with self._lock:
             await self._loaded()
 
+    async def warm(self) -> None:
+        """``ModelBackend.warm``: load the weights before the run."""
+        await self.load()
+
     async def aclose(self) -> None:
         """Free the model; a later call loads it again."""
         async with self._lock:

@@ -17,7 +17,7 @@ import openai
 import structlog
 
 from agentsstar.backends._errors import classify_api_error
-from agentsstar.backends.base import Completion, GenerationParams, Message
+from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import ConfigError, MissingCredentialsError, ModelError
 
 log = structlog.get_logger(__name__)
@@ -34,7 +34,7 @@ def _is_official_openai(base_url: str) -> bool:
     return host == "api.openai.com"
 
 
-class OpenAICompatBackend:
+class OpenAICompatBackend(BackendBase):
     """Chat completions from an OpenAI-compatible server.
 
     Args:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 
-from agentsstar.backends.base import Completion, GenerationParams, Message
+from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 
 ReplyFn = Callable[
     [Sequence[Message], GenerationParams],
@@ -29,7 +29,7 @@ def _count_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-class ScriptedBackend:
+class ScriptedBackend(BackendBase):
     """Replies computed by ``fn(messages, params)``; records every call in ``calls``."""
 
     def __init__(self, fn: ReplyFn, *, name: str = "scripted") -> None:
@@ -51,6 +51,3 @@ class ScriptedBackend:
             completion_tokens=_count_tokens(out),
             finish_reason="stop",
         )
-
-    async def aclose(self) -> None:
-        return None

@@ -187,7 +187,6 @@ def register(app: typer.Typer) -> None:
         start = time.perf_counter()
         with progress.progress:
             anyio.run(partial(run_eval, problems, cfg, store, on_record=progress))
-        saved = store.load_config()
-        saved["wall_seconds"] = float(saved.get("wall_seconds", 0.0)) + time.perf_counter() - start
-        store._write_json(store.dir / "config.json", saved)
+        wall = float(store.load_config().get("wall_seconds", 0.0))
+        store.update_config({"wall_seconds": wall + time.perf_counter() - start})
         print_table([summarise(store.dir)])

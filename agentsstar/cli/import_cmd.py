@@ -13,7 +13,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agentsstar.importers import FORMATS, ImportOptions, ImportReport, import_problems, parse_date
+from agentsstar.importers import (
+    ImportOptions,
+    ImportReport,
+    format_names,
+    import_problems,
+    parse_date,
+)
 
 # SRC values that mean "the data shipped with the format's package" (humaneval).
 BUILTIN_SOURCES = ("-", "builtin")
@@ -26,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 def import_command(
     format: Annotated[
-        str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(sorted(FORMATS))}.")
+        str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(format_names())}.")
     ],
     src: Annotated[
         str,

@@ -10,42 +10,24 @@ import anyio
 import typer
 from rich.markup import escape
 
+from agentsstar.assembly import open_run
 from agentsstar.cli import _options as opt
-from agentsstar.cli._common import console, setup_logging, write_atomic
+from agentsstar.cli._common import console, setup_logging
 from agentsstar.cli.progress import RunProgress
-from agentsstar.config import RunConfig, build_model, build_sandbox, build_strategies
-from agentsstar.pipeline import solve
+from agentsstar.config import RunConfig
+from agentsstar.errors import unwrap_group
+from agentsstar.files import write_atomic
 from agentsstar.problem import Problem, load_problem
 from agentsstar.records import Result
 
 
 async def run_one(problem: Problem, cfg: RunConfig, progress: RunProgress | None) -> Result:
-    """Build model, sandbox and strategies from ``cfg``, solve, and clean up."""
-    sampling, revision, selection = build_strategies(cfg)
-    model = build_model(cfg)
-    sandbox = build_sandbox(cfg)
+    """Open what ``cfg`` names, solve, and clean up."""
     try:
-        # Load an embedded model before the run, so a missing or corrupt model file is
-        # reported at once rather than from inside the first sampling call.
-        load = getattr(model.backend, "load", None)
-        if load is not None:
-            await load()
-        return await solve(
-            problem,
-            model=model,
-            sandbox=sandbox,
-            sampling=sampling,
-            revision=revision,
-            selection=selection,
-            params=cfg.generation(),
-            seed=cfg.seed,
-            deadline=cfg.deadline_s,
-            progress=progress,
-        )
-    finally:
-        with anyio.move_on_after(10, shield=True):
-            await sandbox.aclose()
-            await model.aclose()
+        async with open_run(cfg) as run:
+            return await run.solve(problem, progress=progress)
+    except BaseExceptionGroup as group:
+        raise unwrap_group(group) from None
 
 
 def summary(result: Result) -> str:

@@ -9,30 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import anyio
 import structlog
 
-from agentsstar.config import RunConfig, build_model, build_sandbox, build_strategies
-from agentsstar.errors import AgentsstarError, InfrastructureError
+from agentsstar.assembly import Run, open_run
+from agentsstar.config import RunConfig
+from agentsstar.errors import AgentsstarError, InfrastructureError, unwrap_group
 from agentsstar.evaluation.store import ProblemRecord, RunStore
-from agentsstar.model import Model
-from agentsstar.pipeline import solve
 from agentsstar.problem import Problem
 from agentsstar.records import Result
-from agentsstar.sandboxes.base import Sandbox
 
 log = structlog.get_logger(__name__)
 
 OnRecord = Callable[[ProblemRecord], None]
-
-
-@dataclass
-class Shared:
-    model: Model
-    sandbox: Sandbox
-    cfg: RunConfig
 
 
 def record_from(problem: Problem, result: Result, seconds: float) -> ProblemRecord:
@@ -51,24 +41,15 @@ def record_from(problem: Problem, result: Result, seconds: float) -> ProblemReco
     )
 
 
-async def run_problem(problem: Problem, shared: Shared) -> tuple[ProblemRecord, Result | None]:
-    sampling, revision, selection = build_strategies(shared.cfg)
+async def run_problem(problem: Problem, run: Run) -> tuple[ProblemRecord, Result | None]:
     start = time.perf_counter()
     try:
-        result = await solve(
-            problem,
-            model=shared.model,
-            sandbox=shared.sandbox,
-            sampling=sampling,
-            revision=revision,
-            selection=selection,
-            params=shared.cfg.generation(),
-            seed=shared.cfg.seed,
-            deadline=shared.cfg.deadline_s,
-            score_candidates=True,
-        )
+        try:
+            result = await run.solve(problem, score_candidates=True)
+        except BaseExceptionGroup as group:
+            raise unwrap_group(group) from None
     except TimeoutError:
-        kind, message = "timeout", f"deadline of {shared.cfg.deadline_s} s passed"
+        kind, message = "timeout", f"deadline of {run.cfg.deadline_s} s passed"
     except InfrastructureError as exc:
         kind, message = "infrastructure", f"{type(exc).__name__}: {exc}"
     except AgentsstarError as exc:  # e.g. oracle on a problem without private tests
@@ -99,28 +80,19 @@ async def run_eval(
     """Run every problem not yet finished in ``store``; return the new records."""
     done = store.finished()
     todo = [p for p in problems if p.id not in done]
-    model = build_model(cfg)
-    sandbox = build_sandbox(cfg)
-    shared = Shared(model=model, sandbox=sandbox, cfg=cfg)
     limiter = anyio.CapacityLimiter(cfg.concurrency)
     new: list[ProblemRecord] = []
 
-    async def one(problem: Problem) -> None:
+    async def one(run: Run, problem: Problem) -> None:
         async with limiter:
             with structlog.contextvars.bound_contextvars(problem=problem.id):
-                record, result = await run_problem(problem, shared)
-        # Appending is synchronous and in the event-loop thread: lines never interleave.
-        store.save(record, result)
+                record, result = await run_problem(problem, run)
+            await store.save_async(record, result)
         new.append(record)
         if on_record is not None:
             on_record(record)
 
-    try:
-        async with anyio.create_task_group() as tg:
-            for problem in todo:
-                tg.start_soon(one, problem)
-    finally:
-        with anyio.move_on_after(10, shield=True):
-            await sandbox.aclose()
-            await model.aclose()
+    async with open_run(cfg) as run, anyio.create_task_group() as tg:
+        for problem in todo:
+            tg.start_soon(one, run, problem)
     return new

@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 from pydantic import BaseModel, Field
 
 from agentsstar.errors import ConfigError
+from agentsstar.files import safe_id, write_atomic
 from agentsstar.records import Usage
 
 RESULTS = "results.jsonl"
@@ -40,14 +42,24 @@ class ProblemRecord(BaseModel):
     candidates_passed: int | None = None  # for oracle pass@N, when scored
 
 
-def safe_name(problem_id: str) -> str:
+def _legacy_name(problem_id: str) -> str:
+    # How runs made before agentsstar 0.2 named their per-problem files.
     return re.sub(r"[^A-Za-z0-9._-]+", "_", problem_id)[:120] or "problem"
 
 
 class RunStore:
+    """One run directory. ``save`` is the only way a problem becomes finished."""
+
     def __init__(self, run_dir: Path) -> None:
         self.dir = run_dir
         self.results = run_dir / RESULTS
+        self._append_lock = anyio.Lock()
+
+    def result_path(self, problem_id: str) -> Path:
+        """Where the full record of ``problem_id`` is (or will be) kept."""
+        path = self.dir / "results" / f"{safe_id(problem_id)}.json"
+        legacy = self.dir / "results" / f"{_legacy_name(problem_id)}.json"
+        return legacy if not path.exists() and legacy.exists() else path
 
     def create(self, config: dict[str, Any]) -> None:
         if (self.dir / CONFIG).exists():
@@ -55,7 +67,7 @@ class RunStore:
                 f"{self.dir}: already holds a run; use --resume {self.dir} to continue it"
             )
         (self.dir / "results").mkdir(parents=True, exist_ok=True)
-        self._write_json(self.dir / CONFIG, {**config, "created": time.time()})
+        write_atomic(self.dir / CONFIG, json.dumps({**config, "created": time.time()}, indent=2))
         self.results.touch()
 
     def load_config(self) -> dict[str, Any]:
@@ -89,12 +101,21 @@ class RunStore:
                 f.truncate(good_end)
         return done
 
+    def update_config(self, changes: dict[str, Any]) -> None:
+        """Merge ``changes`` into ``config.json`` (atomically)."""
+        config = {**self.load_config(), **changes}
+        write_atomic(self.dir / CONFIG, json.dumps(config, indent=2))
+
+    async def save_async(self, record: ProblemRecord, full: BaseModel | None) -> None:
+        """``save`` from the event loop: the fsyncs run in a worker thread, and one
+        problem's line is appended at a time."""
+        async with self._append_lock:
+            await anyio.to_thread.run_sync(self.save, record, full)
+
     def save(self, record: ProblemRecord, full: BaseModel | None) -> None:
+        """Make ``record`` finished: its full result first, then its line."""
         if full is not None:
-            self._write_json(
-                self.dir / "results" / f"{safe_name(record.id)}.json",
-                json.loads(full.model_dump_json()),
-            )
+            write_atomic(self.result_path(record.id), full.model_dump_json(indent=2))
         line = record.model_dump_json() + "\n"
         # One write of the whole line, then fsync: the line is either all there or torn
         # (and a torn line is discarded on resume).
@@ -104,8 +125,3 @@ class RunStore:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-    def _write_json(self, path: Path, data: Any) -> None:
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(data, indent=2))
-        os.replace(tmp, path)

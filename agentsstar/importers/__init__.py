@@ -14,23 +14,23 @@ problem file per problem, all or nothing (see ``_write``). Formats:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
 
 from agentsstar.errors import ConfigError, UnknownNameError
-from agentsstar.importers import codecontests, humaneval, livecodebench
-from agentsstar.importers._common import Draft, ImportOptions, Skipped, parse_date
-from agentsstar.importers._write import StagedWriter, safe_id
+from agentsstar.files import safe_id
+from agentsstar.importers._common import Importer, ImportOptions, Skipped, parse_date
+from agentsstar.importers._write import StagedWriter
 
 __all__ = [
-    "FORMATS",
     "ImportOptions",
     "ImportReport",
     "Importer",
     "Skipped",
+    "format_names",
+    "get_importer",
     "import_problems",
     "parse_date",
     "safe_id",
@@ -38,37 +38,13 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-Converter = Callable[[Path, ImportOptions], Iterator[Draft | Skipped]]
 
+def format_names() -> list[str]:
+    """Every import format: built-ins and plugins."""
+    from agentsstar.registry import IMPORTERS
 
-@dataclass(frozen=True, slots=True)
-class Importer:
-    """One source format: its converter and which options mean something for it."""
+    return IMPORTERS.names()
 
-    name: str
-    convert: Converter
-    options: frozenset[str]
-    default_source: Callable[[], Path] | None = None
-    difficulties: tuple[str, ...] = ()  # valid --difficulty names, lower case
-
-
-FORMATS: dict[str, Importer] = {
-    "codecontests": Importer(
-        "codecontests",
-        codecontests.convert,
-        frozenset({"difficulties", "include_generated", "max_generated"}),
-        difficulties=tuple(d.lower() for d in codecontests.DIFFICULTIES),
-    ),
-    "humaneval": Importer(
-        "humaneval", humaneval.convert, frozenset(), default_source=humaneval.builtin_source
-    ),
-    "livecodebench": Importer(
-        "livecodebench",
-        livecodebench.convert,
-        frozenset({"since", "until", "difficulties"}),
-        difficulties=livecodebench.DIFFICULTIES,
-    ),
-}
 
 # Option attribute -> the command-line flag users know it by, for error messages.
 _FLAGS = {
@@ -99,12 +75,14 @@ class ImportReport:
 
 def get_importer(name: str) -> Importer:
     """The importer called ``name``; an unknown name lists the valid ones."""
-    try:
-        return FORMATS[name]
-    except KeyError:
+    from agentsstar.registry import IMPORTERS
+
+    if name not in IMPORTERS.names():
         raise UnknownNameError(
-            f"unknown import format {name!r}; valid formats: {', '.join(sorted(FORMATS))}"
-        ) from None
+            f"unknown import format {name!r}; valid formats: {', '.join(IMPORTERS.names())}"
+        )
+    importer: Importer = IMPORTERS.load(name)
+    return importer
 
 
 def import_problems(
@@ -159,7 +137,7 @@ def _check_options(importer: Importer, options: ImportOptions) -> None:
     defaults = ImportOptions()
     for name, flag in _FLAGS.items():
         if name not in importer.options and getattr(options, name) != getattr(defaults, name):
-            applies = sorted(f.name for f in FORMATS.values() if name in f.options)
+            applies = [f for f in format_names() if name in get_importer(f).options]
             raise ConfigError(
                 f"{flag} does not apply to {importer.name} (only to {', '.join(applies)})"
             )

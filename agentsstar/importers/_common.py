@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -208,3 +208,21 @@ class Draft:
 
     where: str
     data: dict[str, Any]
+
+
+Converter = Callable[[Path, ImportOptions], Iterator["Draft | Skipped"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    """One source format: its converter and which options mean something for it.
+
+    Each built-in format module defines one as ``IMPORTER``; other packages add formats
+    through the ``agentsstar.importers`` entry-point group (see ``agentsstar.registry``).
+    """
+
+    name: str
+    convert: Converter
+    options: frozenset[str]
+    default_source: Callable[[], Path] | None = None
+    difficulties: tuple[str, ...] = ()  # valid --difficulty names, lower case

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,24 +22,12 @@ from typing import Any
 import structlog
 
 from agentsstar.errors import ConfigError
+from agentsstar.files import safe_id
 from agentsstar.problem import Problem, problem_from_dict
 
 log = structlog.get_logger(__name__)
 
-# A run of unsafe characters, with any dots next to it ("76_B. Mice" -> "76_B-Mice").
-_UNSAFE = re.compile(r"\.*[^A-Za-z0-9._-]+\.*")
 _TEST_FIELDS = ("public_tests", "private_tests")
-_MAX_ID = 100
-
-
-def safe_id(raw: str) -> str:
-    """``raw`` made into a portable file stem: ``HumanEval/0`` -> ``HumanEval-0``.
-
-    Keeps letters, digits, ``.``, ``_`` and ``-``; anything else becomes ``-``.
-    Leading dots are dropped so no problem becomes a hidden file.
-    """
-    cleaned = _UNSAFE.sub("-", raw).strip("-.")[:_MAX_ID].rstrip("-.")
-    return cleaned or "problem"
 
 
 def problem_json(problem: Problem) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from agentsstar.errors import ProblemFileError
 from agentsstar.importers._common import (
     Draft,
+    Importer,
     ImportOptions,
     Row,
     Skipped,
@@ -134,3 +135,11 @@ def _memory_limit(row: Row) -> int:
         return _DEFAULT_MEMORY_MB
     # The dataset writes "256 MB" as 256000000: decimal megabytes.
     return max(16, min(65536, round(limit / 1_000_000)))
+
+
+IMPORTER = Importer(
+    "codecontests",
+    convert,
+    frozenset({"difficulties", "include_generated", "max_generated"}),
+    difficulties=tuple(d.lower() for d in DIFFICULTIES),
+)

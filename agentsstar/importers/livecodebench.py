@@ -28,6 +28,7 @@ from typing import Any
 from agentsstar.errors import ProblemFileError
 from agentsstar.importers._common import (
     Draft,
+    Importer,
     ImportOptions,
     Row,
     Skipped,
@@ -199,3 +200,11 @@ class _StringsOnlyUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+
+
+IMPORTER = Importer(
+    "livecodebench",
+    convert,
+    frozenset({"since", "until", "difficulties"}),
+    difficulties=DIFFICULTIES,
+)

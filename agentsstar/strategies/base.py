@@ -67,6 +67,9 @@ class RevisionStrategy(Protocol):
 @runtime_checkable
 class SelectionStrategy(Protocol):
     name: ClassVar[str]
+    # True only for strategies that read the hidden tests (the ``oracle`` bound): the
+    # pipeline then hands them a context that can score programs privately.
+    uses_private_tests: ClassVar[bool]
 
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
         """Choose one candidate (or none, when no candidate has code)."""

@@ -10,7 +10,8 @@ import pytest
 
 from agentsstar.errors import ConfigError, ProblemFileError
 from agentsstar.importers import import_problems
-from agentsstar.importers._write import StagedWriter, safe_id
+from agentsstar.files import safe_id
+from agentsstar.importers._write import StagedWriter
 from agentsstar.problem import load_problem, load_problems
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,8 +6,7 @@ import random
 from collections.abc import Sequence
 from typing import ClassVar
 
-import anyio
-
+from agentsstar.concurrency import map_all
 from agentsstar.context import Context
 from agentsstar.errors import ConfigError
 from agentsstar.records import Candidate, SelectionRecord
@@ -57,21 +56,13 @@ class OracleSelection(StrategyBase):
     uses_private_tests: ClassVar[bool] = True
 
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
-        if ctx._private is None or not ctx._private.has_private:
+        if not ctx.sees_private:
             raise ConfigError(
                 "selection 'oracle' needs a problem with private tests (it is an upper bound)"
             )
-        passing: dict[int, bool] = {}
-
-        async def score(c: Candidate) -> None:
-            assert c.code is not None
-            passing[c.index] = (await ctx.score_private(c.code)).accepted
-
         with_code = [c for c in candidates if c.code is not None]
-        async with anyio.create_task_group() as tg:
-            for c in with_code:
-                tg.start_soon(score, c)
-        winners = sorted(i for i, ok in passing.items() if ok)
+        scores = await map_all(lambda c: ctx.score_private(c.code), with_code)
+        winners = sorted(c.index for c, s in zip(with_code, scores, strict=True) if s.accepted)
         fallback = inp.pool(candidates)
         selected = winners[0] if winners else (fallback[0].index if fallback else None)
         return SelectionRecord(
