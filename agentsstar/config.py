@@ -40,6 +40,13 @@ from agentsstar.errors import ConfigError, MissingCredentialsError
 from agentsstar.model import Model
 from agentsstar.sandboxes.base import Sandbox
 
+# S* itself: what runs when nothing else is asked for.
+DEFAULT_STRATEGIES: dict[str, str] = {
+    "sampling": "temperature",
+    "revision": "self-debug",
+    "selection": "sstar",
+}
+
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # The S* paper's four arms.
     "zero-shot": {
@@ -88,9 +95,9 @@ class RunConfig(BaseModel):
     api_key_env: str | None = None  # name of the variable holding the key, never the key
     max_concurrency: int | None = Field(default=None, ge=1, le=1024)
     sandbox: str = "local"
-    sampling: StrategySpec = StrategySpec(name="temperature")
-    revision: StrategySpec = StrategySpec(name="self-debug")
-    selection: StrategySpec = StrategySpec(name="sstar")
+    sampling: StrategySpec = StrategySpec(name=DEFAULT_STRATEGIES["sampling"])
+    revision: StrategySpec = StrategySpec(name=DEFAULT_STRATEGIES["revision"])
+    selection: StrategySpec = StrategySpec(name=DEFAULT_STRATEGIES["selection"])
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=16, le=32768)
     seed: int = 0
@@ -141,11 +148,7 @@ def build_config(
     overrides: dict[str, Any] | None = None,
 ) -> RunConfig:
     """Combine preset, file and overrides (already nested like the file) and validate."""
-    data: dict[str, Any] = {
-        "sampling": {"name": "temperature"},
-        "revision": {"name": "self-debug"},
-        "selection": {"name": "sstar"},
-    }
+    data: dict[str, Any] = {stage: {"name": name} for stage, name in DEFAULT_STRATEGIES.items()}
     if preset is not None:
         if preset not in PRESETS:
             raise ConfigError(f"unknown preset {preset!r}; valid: {', '.join(PRESETS)}")
