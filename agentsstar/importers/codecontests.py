@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from agentsstar.errors import ProblemFileError
+from agentsstar.importers import _common
 from agentsstar.importers._common import (
     Draft,
-    Importer,
     ImportOptions,
     Row,
     Skipped,
@@ -137,7 +137,7 @@ def _memory_limit(row: Row) -> int:
     return max(16, min(65536, round(limit / 1_000_000)))
 
 
-IMPORTER = Importer(
+IMPORTER = _common.Importer(
     "codecontests",
     convert,
     frozenset({"difficulties", "include_generated", "max_generated"}),

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from agentsstar.errors import MissingDependencyError, ProblemFileError
+from agentsstar.importers import _common
 from agentsstar.importers._common import (
     Draft,
-    Importer,
     ImportOptions,
     Row,
     Skipped,
@@ -133,4 +133,4 @@ def _source_without(source: str, module: ast.Module, skip: ast.stmt) -> str:
     return "\n\n".join(parts)
 
 
-IMPORTER = Importer("humaneval", convert, frozenset(), default_source=builtin_source)
+IMPORTER = _common.Importer("humaneval", convert, frozenset(), default_source=builtin_source)

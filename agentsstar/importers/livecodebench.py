@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from agentsstar.errors import ProblemFileError
+from agentsstar.importers import _common
 from agentsstar.importers._common import (
     Draft,
-    Importer,
     ImportOptions,
     Row,
     Skipped,
@@ -202,7 +202,7 @@ class _StringsOnlyUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
 
 
-IMPORTER = Importer(
+IMPORTER = _common.Importer(
     "livecodebench",
     convert,
     frozenset({"since", "until", "difficulties"}),

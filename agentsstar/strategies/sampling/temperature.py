@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import anyio
 from pydantic import Field
 
 from agentsstar import prompts
+from agentsstar.concurrency import map_all
 from agentsstar.context import Context
 from agentsstar.extract import extract_code
 from agentsstar.strategies.base import Sample, StrategyBase
@@ -19,20 +19,15 @@ async def draw(ctx: Context, n: int, temperature: float, hints: list[str | None]
     Distinct seeds matter: servers and llama.cpp return the same text for the same
     seed, and N identical candidates would waste the whole budget.
     """
-    results: list[Sample | None] = [None] * n
 
-    async def one(i: int) -> None:
+    async def one(i: int) -> Sample:
         messages = prompts.sample_messages(ctx.problem, hints[i])
         reply = await ctx.chat("sampling", messages, temperature=temperature, seed=ctx.seed + i)
-        results[i] = Sample(
-            reply=reply.text, code=extract_code(reply.text, ctx.problem.entry_point), note=hints[i]
-        )
         ctx.emit("sampled", index=i)
+        code = extract_code(reply.text, ctx.problem.entry_point)
+        return Sample(reply=reply.text, code=code, note=hints[i])
 
-    async with anyio.create_task_group() as tg:
-        for i in range(n):
-            tg.start_soon(one, i)
-    return [s for s in results if s is not None]
+    return await map_all(one, range(n))
 
 
 class TemperatureSampling(StrategyBase):
