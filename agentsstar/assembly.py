@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import anyio
 
 from agentsstar.backends.base import GenerationParams
+from agentsstar.cache import ModelCache
 from agentsstar.config import RunConfig, build_model, build_sandbox, build_strategies
 from agentsstar.context import ProgressFn
 from agentsstar.model import Model
@@ -104,7 +105,11 @@ async def open_run(
     build_strategies(cfg)  # validate every name and parameter before opening anything
     async with AsyncExitStack() as owned:
         if model is None:
-            model = build_model(cfg)
+            cache = None
+            if cfg.cache is not None:
+                cache = ModelCache(cfg.cache)
+                owned.callback(cache.close)
+            model = build_model(cfg, cache)
             owned.push_async_callback(_close, model.aclose)
         if sandbox is None:
             sandbox = build_sandbox(cfg)

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentsstar import registry
 from agentsstar.backends.base import GenerationParams
+from agentsstar.cache import ModelCache
 from agentsstar.errors import ConfigError, MissingCredentialsError
 from agentsstar.model import Model
 from agentsstar.sandboxes.base import Sandbox
@@ -103,6 +104,7 @@ class RunConfig(BaseModel):
     seed: int = 0
     concurrency: int = Field(default=2, ge=1, le=256)  # problems at once in eval
     deadline_s: float | None = Field(default=None, gt=0)
+    cache: str | None = None  # SQLite file of model replies (see agentsstar.cache)
 
     @property
     def is_local(self) -> bool:
@@ -224,8 +226,9 @@ def parse_param(text: str) -> tuple[str, str, Any]:
     return stage, name, value
 
 
-def build_model(cfg: RunConfig) -> Model:
-    """The ``Model`` for ``cfg.model`` (``local``, ``openai:NAME``, ``litellm:P/NAME``...)."""
+def build_model(cfg: RunConfig, cache: ModelCache | None = None) -> Model:
+    """The ``Model`` for ``cfg.model`` (``local``, ``openai:NAME``, ``litellm:P/NAME``...),
+    answering from ``cache`` where it can."""
     import os
 
     from agentsstar.backends import default_concurrency, open_backend
@@ -239,7 +242,8 @@ def build_model(cfg: RunConfig) -> Model:
             raise MissingCredentialsError(f"api_key_env: ${cfg.api_key_env} is not set")
         options["api_key"] = key
     backend = open_backend(cfg.model, **options)
-    return Model(backend, max_concurrency=cfg.max_concurrency or default_concurrency(cfg.model))
+    concurrency = cfg.max_concurrency or default_concurrency(cfg.model)
+    return Model(backend, max_concurrency=concurrency, cache=cache)
 
 
 def build_sandbox(cfg: RunConfig) -> Sandbox:

@@ -126,13 +126,18 @@ class Context:
                 llm_calls=v.llm_calls,
                 prompt_tokens=v.prompt_tokens,
                 completion_tokens=v.completion_tokens,
+                cached_calls=v.cached_calls,
+                cached_tokens=v.cached_tokens,
             )
             for k, v in self._usage.items()
         }
+        stages = by_stage.values()
         return Usage(
-            llm_calls=sum(s.llm_calls for s in by_stage.values()),
-            prompt_tokens=sum(s.prompt_tokens for s in by_stage.values()),
-            completion_tokens=sum(s.completion_tokens for s in by_stage.values()),
+            llm_calls=sum(s.llm_calls for s in stages),
+            prompt_tokens=sum(s.prompt_tokens for s in stages),
+            completion_tokens=sum(s.completion_tokens for s in stages),
+            cached_calls=sum(s.cached_calls for s in stages),
+            cached_tokens=sum(s.cached_tokens for s in stages),
             by_stage=by_stage,
         )
 

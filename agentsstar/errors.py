@@ -12,7 +12,8 @@ counted apart in benchmark runs.
     │   ├── ConfigError               bad option or config-file value
     │   ├── MissingDependencyError    an optional extra is not installed
     │   ├── MissingCredentialsError   an API key is not set
-    │   └── ModelNotFoundError        a local model file cannot be found or assembled
+    │   ├── ModelNotFoundError        a local model file cannot be found or assembled
+    │   └── CacheError                the model-call cache file is corrupt or locked
     └── InfrastructureError           run-time failure, not the program's fault
         ├── ModelError                the model backend failed (after retries)
         │   └── TransientModelError   worth retrying (rate limit, 5xx, timeout, drop)
@@ -63,6 +64,11 @@ class MissingCredentialsError(UserError):
 
 class ModelNotFoundError(UserError):
     """A local model cannot be located, assembled or verified."""
+
+
+class CacheError(UserError):
+    """The model-call cache cannot be used (corrupt, not a cache, locked too long).
+    Never a silent miss: a miss would quietly change a comparison's samples."""
 
 
 class InfrastructureError(AgentsstarError):

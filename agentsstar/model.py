@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import anyio
 import structlog
@@ -21,6 +22,7 @@ from tenacity import (
 )
 
 from agentsstar.backends.base import Completion, GenerationParams, Message, ModelBackend
+from agentsstar.cache import ModelCache, request_key
 from agentsstar.errors import ModelError, TransientModelError
 
 log = structlog.get_logger(__name__)
@@ -43,11 +45,19 @@ class RetryPolicy:
 
 @dataclass(slots=True)
 class UsageCounter:
+    """Calls and tokens; replies from the cache are counted apart (they cost nothing)."""
+
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_calls: int = 0
+    cached_tokens: int = 0
 
     def add(self, c: Completion) -> None:
+        if c.cached:
+            self.cached_calls += 1
+            self.cached_tokens += c.prompt_tokens + c.completion_tokens
+            return
         self.llm_calls += 1
         self.prompt_tokens += c.prompt_tokens
         self.completion_tokens += c.completion_tokens
@@ -58,13 +68,15 @@ class Model:
     """What strategies call. Wraps a ``ModelBackend``.
 
     ``max_concurrency`` bounds requests in flight to this backend (an embedded model
-    wants 1; a vLLM server dozens).
+    wants 1; a vLLM server dozens). With a ``cache``, a request asked before is
+    answered from it without touching the backend (nor the concurrency limit).
     """
 
     backend: ModelBackend
     max_concurrency: int = 16
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     usage: UsageCounter = field(default_factory=UsageCounter)
+    cache: ModelCache | None = None
 
     def __post_init__(self) -> None:
         self._limiter = anyio.CapacityLimiter(max(1, self.max_concurrency))
@@ -86,11 +98,21 @@ class Model:
         return float(backoff(state))
 
     async def chat(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
-        """One completion with retries.
+        """One completion with retries (or from the cache, marked ``cached``).
 
         Raises:
             ModelError: the backend failed for good (the last cause is chained).
+            CacheError: the cache file cannot be read or written.
         """
+        if self.cache is None:
+            completion = await self._call(messages, params)
+        else:
+            key = request_key(self.backend.identity(), messages, params)
+            completion = await self.cache.get_or_call(key, partial(self._call, messages, params))
+        self.usage.add(completion)
+        return completion
+
+    async def _call(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientModelError),
             # stop_before_delay counts the coming sleep, so max_seconds really bounds
@@ -114,7 +136,6 @@ class Model:
                         completion = await self.backend.complete(messages, params)
         except TransientModelError as exc:
             raise ModelError(f"{self.name}: giving up after retries: {exc}") from exc
-        self.usage.add(completion)
         return completion
 
     async def warm(self) -> None:

@@ -107,15 +107,21 @@ class SelectionRecord(BaseModel):
 
 
 class StageUsage(BaseModel):
+    """Calls that reached the model, and apart from them those the cache answered."""
+
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_calls: int = 0  # answered by the model-call cache: cost nothing this time
+    cached_tokens: int = 0  # prompt + completion tokens of the cached replies
 
 
 class Usage(BaseModel):
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_calls: int = 0
+    cached_tokens: int = 0
     by_stage: dict[str, StageUsage] = Field(default_factory=dict)
 
     @property

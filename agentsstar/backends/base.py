@@ -30,6 +30,7 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str | None = None
+    cached: bool = False  # served by a ``ModelCache``: cost nothing this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,11 @@ class ModelBackend(Protocol):
         """
         ...
 
+    def identity(self) -> str:
+        """What, besides the request, determines a reply: kind, model and endpoint
+        (``openai:qwen@http://gpu:8000/v1``). Keys the model-call cache."""
+        ...
+
     async def warm(self) -> None:
         """Get ready to answer: load weights, check files. Called once before a run so
         a missing or corrupt model is reported at once, not from inside the first call.
@@ -70,6 +76,9 @@ class BackendBase:
     """Optional base class for backends: no-op ``warm`` and ``aclose``."""
 
     name: str
+
+    def identity(self) -> str:
+        return self.name
 
     async def warm(self) -> None:
         return None

@@ -149,6 +149,9 @@ class LiteLLMBackend(BackendBase):
             raise ModelError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
         return _to_completion(self.name, response)
 
+    def identity(self) -> str:
+        return f"{self.name}@{self._api_base or 'default'}"
+
     async def aclose(self) -> None:
         # litellm keeps module-level HTTP clients shared by every caller; closing them
         # here would break other users in the process.

@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 import structlog
 
-from agentsstar.backends.base import Completion, GenerationParams, Message
+from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import AgentsstarError, MissingDependencyError, ModelError
 
 log = structlog.get_logger(__name__)
@@ -49,7 +49,7 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class LlamaLocalBackend:
+class LlamaLocalBackend(BackendBase):
     """Chat completions from a GGUF model loaded in this process.
 
     Args:

@@ -132,5 +132,8 @@ class OpenAICompatBackend(BackendBase):
             finish_reason=choice.finish_reason,
         )
 
+    def identity(self) -> str:
+        return f"{self.name}@{self.base_url}"
+
     async def aclose(self) -> None:
         await self._client.close()

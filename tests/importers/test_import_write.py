@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from agentsstar.errors import ConfigError, ProblemFileError
-from agentsstar.importers import import_problems
 from agentsstar.files import safe_id
+from agentsstar.importers import import_problems
 from agentsstar.importers._write import StagedWriter
 from agentsstar.problem import load_problem, load_problems
 
