@@ -20,8 +20,8 @@ LEVEL = 0.95
 def _percentiles(samples: list[float], level: float) -> tuple[float, float]:
     samples.sort()
     tail = (1.0 - level) / 2.0
-    lo = samples[int(math.floor(tail * (len(samples) - 1)))]
-    hi = samples[int(math.ceil((1.0 - tail) * (len(samples) - 1)))]
+    lo = samples[math.floor(tail * (len(samples) - 1))]
+    hi = samples[math.ceil((1.0 - tail) * (len(samples) - 1))]
     return lo, hi
 
 
