@@ -80,6 +80,8 @@ class Run:
             deadline=self.cfg.deadline_s,
             score_candidates=score_candidates,
             progress=progress,
+            token_budget=self.cfg.token_budget,
+            time_budget=self.cfg.time_budget_s,
         )
 
 

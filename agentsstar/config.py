@@ -105,6 +105,8 @@ class RunConfig(BaseModel):
     concurrency: int = Field(default=2, ge=1, le=256)  # problems at once in eval
     deadline_s: float | None = Field(default=None, gt=0)
     cache: str | None = None  # SQLite file of model replies (see agentsstar.cache)
+    token_budget: int | None = Field(default=None, ge=1)  # per problem, all stages
+    time_budget_s: float | None = Field(default=None, gt=0)  # per problem, wall seconds
 
     @property
     def is_local(self) -> bool:

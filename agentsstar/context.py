@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import anyio
@@ -17,6 +18,7 @@ import structlog
 
 from agentsstar import grading
 from agentsstar.backends.base import Completion, GenerationParams, Message
+from agentsstar.budget import Budget
 from agentsstar.errors import ConfigError, SandboxError
 from agentsstar.model import Model, UsageCounter
 from agentsstar.problem import Problem
@@ -38,6 +40,7 @@ class Context:
     params: GenerationParams = field(default_factory=GenerationParams)
     seed: int = 0
     progress: ProgressFn | None = None
+    budget: Budget = field(default_factory=Budget)
     _private: PrivateScorer | None = field(default=None, repr=False)
     _usage: dict[str, UsageCounter] = field(default_factory=dict)
 
@@ -69,7 +72,14 @@ class Context:
         max_tokens: int | None = None,
         seed: int | None = None,
     ) -> Completion:
-        """A model call counted under ``stage`` (sampling, revision, selection...)."""
+        """A model call counted under ``stage`` (sampling, revision, selection...).
+
+        Raises:
+            BudgetExhausted: the problem's token or time budget is spent (checked
+                before the call starts, and again when a queued call's turn comes; a
+                call running when the time runs out is cut off).
+        """
+        self.budget.check(stage)
         p = self.params
         params = GenerationParams(
             temperature=p.temperature if temperature is None else temperature,
@@ -77,7 +87,16 @@ class Context:
             seed=seed,
             stop=p.stop,
         )
-        completion = await self.model.chat(messages, params)
+        gate = partial(self.budget.check, stage) if self.budget.limited else None
+        left = self.budget.seconds_left()
+        if left is None:
+            completion = await self.model.chat(messages, params, gate=gate)
+        else:
+            with anyio.move_on_after(left) as scope:
+                completion = await self.model.chat(messages, params, gate=gate)
+            if scope.cancelled_caught:
+                self.budget.exhausted("time", stage)
+        self.budget.spend(completion.prompt_tokens + completion.completion_tokens)
         self._usage.setdefault(stage, UsageCounter()).add(completion)
         self.emit(
             "llm_call",

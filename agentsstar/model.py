@@ -6,7 +6,7 @@ only here, so backends stay small and a retry is never applied twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -97,22 +97,38 @@ class Model:
         )
         return float(backoff(state))
 
-    async def chat(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
+    async def chat(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        *,
+        gate: Callable[[], None] | None = None,
+    ) -> Completion:
         """One completion with retries (or from the cache, marked ``cached``).
+
+        ``gate`` is called when the request is about to go to the backend, after any
+        wait for the concurrency limit; it may raise to refuse the call (a spent
+        budget must stop requests that were queued before it ran out).
 
         Raises:
             ModelError: the backend failed for good (the last cause is chained).
             CacheError: the cache file cannot be read or written.
         """
+        call = partial(self._call, messages, params, gate)
         if self.cache is None:
-            completion = await self._call(messages, params)
+            completion = await call()
         else:
             key = request_key(self.backend.identity(), messages, params)
-            completion = await self.cache.get_or_call(key, partial(self._call, messages, params))
+            completion = await self.cache.get_or_call(key, call)
         self.usage.add(completion)
         return completion
 
-    async def _call(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
+    async def _call(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        gate: Callable[[], None] | None,
+    ) -> Completion:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientModelError),
             # stop_before_delay counts the coming sleep, so max_seconds really bounds
@@ -131,6 +147,8 @@ class Model:
         )
         try:
             async with self._limiter:
+                if gate is not None:
+                    gate()
                 async for attempt in retrying:
                     with attempt:
                         completion = await self.backend.complete(messages, params)

@@ -9,23 +9,25 @@ critical path (the longest chain of dependent model calls), not N×R calls in a 
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import structlog
 
 from agentsstar.assembly import Strategies
 from agentsstar.backends.base import GenerationParams, ModelBackend
+from agentsstar.budget import Budget, only_budget
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context, PrivateScorer, ProgressFn
 from agentsstar.errors import unwrap_group
 from agentsstar.model import Model
 from agentsstar.problem import Problem
-from agentsstar.records import Attempt, Candidate, Result, Selected
+from agentsstar.records import Attempt, Candidate, Result, Selected, SelectionRecord
 from agentsstar.sandboxes.base import Sandbox
 from agentsstar.strategies.base import (
     RevisionStrategy,
@@ -35,6 +37,8 @@ from agentsstar.strategies.base import (
 )
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 async def solve(
@@ -50,6 +54,8 @@ async def solve(
     deadline: float | None = None,
     score_candidates: bool = False,
     progress: ProgressFn | None = None,
+    token_budget: int | None = None,
+    time_budget: float | None = None,
 ) -> Result:
     """Solve ``problem`` with S* (or any strategy combination) and return the record.
 
@@ -62,6 +68,10 @@ async def solve(
     Strategies only ever see ``problem.public()``. When the problem has private tests
     (or a private check), the selected program is scored on them after selection;
     with ``score_candidates=True`` every candidate is scored too (oracle pass@N).
+
+    ``token_budget`` (prompt + completion tokens) and ``time_budget`` (seconds) bound
+    the problem: once one is spent no model call starts, and the best program so far
+    is returned with ``Result.budget`` saying which budget ended the run and where.
 
     Raises:
         TimeoutError: ``deadline`` seconds passed first.
@@ -80,7 +90,9 @@ async def solve(
         cfg = RunConfig(seed=seed)
         given = model if isinstance(model, Model) else Model(model)
         params = params or GenerationParams()
-    cfg = cfg.model_copy(update={"deadline_s": deadline})
+    cfg = cfg.model_copy(
+        update={"deadline_s": deadline, "token_budget": token_budget, "time_budget_s": time_budget}
+    )
     try:
         async with open_run(cfg, model=given, sandbox=sandbox, params=params, warm=False) as run:
             defaults = run.strategies()
@@ -112,8 +124,13 @@ async def run_pipeline(
     deadline: float | None = None,
     score_candidates: bool = False,
     progress: ProgressFn | None = None,
+    token_budget: int | None = None,
+    time_budget: float | None = None,
 ) -> Result:
     """The pipeline itself, on parts that are already open (see ``assembly.open_run``).
+
+    With a ``token_budget`` or ``time_budget`` (seconds), no model call starts once it
+    is spent; each stage settles with what it has and the result says where it ended.
 
     Raises:
         TimeoutError: ``deadline`` seconds passed first.
@@ -126,6 +143,7 @@ async def run_pipeline(
         params=params,
         seed=seed,
         progress=progress,
+        budget=Budget(tokens=token_budget, seconds=time_budget),
     )
     scorer = PrivateScorer(sandbox, problem) if problem.has_private else None
     clock = _Clock()
@@ -133,7 +151,7 @@ async def run_pipeline(
     with structlog.contextvars.bound_contextvars(problem=problem.id), scope:
         with clock("sampling"):
             ctx.emit("stage", stage="sampling")
-            samples = await sampling.sample(ctx)
+            samples = await _settle(sampling.sample(ctx), list)
             log.info("sampled", candidates=len(samples))
         with clock("revision"):
             ctx.emit("stage", stage="revision", candidates=len(samples))
@@ -141,7 +159,9 @@ async def run_pipeline(
         with clock("selection"):
             ctx.emit("stage", stage="selection")
             chooser = ctx.with_private(scorer) if selection.uses_private_tests and scorer else ctx
-            record = await selection.select(chooser, final)
+            record = await _settle(
+                selection.select(chooser, final), partial(_pick_by_public, ctx, final)
+            )
         selected = None
         if record.selected is not None and final[record.selected].code is not None:
             selected = Selected(index=record.selected, code=final[record.selected].code or "")
@@ -171,7 +191,30 @@ async def run_pipeline(
         timings=clock.done(),
         private=private,
         candidates_private=candidates_private,
+        budget=ctx.budget.stop,
     )
+
+
+async def _settle(work: Awaitable[T], fallback: Callable[[], T | Awaitable[T]]) -> T:
+    """``work``'s result; if the budget ran out inside it, ``fallback()`` instead."""
+    try:
+        return await work
+    except BaseException as exc:
+        if not only_budget(exc):
+            raise
+    out = fallback()
+    return await out if inspect.isawaitable(out) else out
+
+
+async def _pick_by_public(ctx: Context, candidates: list[Candidate]) -> SelectionRecord:
+    """Selection's fallback when the budget ends it: the best public score."""
+    from agentsstar.strategies.selection.simple import PublicSelection
+
+    record = await PublicSelection().select(ctx, candidates)
+    stop = ctx.budget.stop
+    spent = f"{stop.kind} budget" if stop else "budget"
+    record.note = f"{spent} spent during selection: picked by public tests"
+    return record
 
 
 async def _refine(ctx: Context, revision: RevisionStrategy, item: tuple[int, Sample]) -> Candidate:
@@ -184,7 +227,7 @@ async def _refine(ctx: Context, revision: RevisionStrategy, item: tuple[int, Sam
             note=sample.note,
             attempts=[Attempt(round=0, code=sample.code, reply=sample.reply, public=public)],
         )
-        candidate = await revision.revise(ctx, first)
+        candidate = await _settle(revision.revise(ctx, first), lambda: first)
     ctx.emit("candidate_done", index=i)
     return candidate
 

@@ -143,6 +143,16 @@ class Selected(BaseModel):
     code: str
 
 
+class BudgetStop(BaseModel):
+    """A budget ended the run: which one, where, and what had been spent."""
+
+    kind: Literal["tokens", "time"]
+    stage: str  # the stage whose next model call was refused (or cut off)
+    limit: float  # the budget: tokens, or seconds
+    spent_tokens: int
+    seconds: float
+
+
 class Result(BaseModel):
     """Everything one ``solve`` produced."""
 
@@ -158,3 +168,4 @@ class Result(BaseModel):
     # Per candidate: does its final program pass the private tests? Only filled when
     # asked (for oracle pass@N in research runs); strategies never see it.
     candidates_private: list[bool] | None = None
+    budget: BudgetStop | None = None  # set when a token or time budget ended the run

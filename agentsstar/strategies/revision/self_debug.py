@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from agentsstar import prompts
+from agentsstar.budget import BudgetExhausted
 from agentsstar.context import Context
 from agentsstar.extract import extract_code
 from agentsstar.records import Attempt, Candidate
@@ -34,12 +35,15 @@ class SelfDebug(StrategyBase):
                 break
             history = attempts if self.context == "all" else attempts[-1:]
             messages = prompts.debug_messages(ctx.problem, history)
-            reply = await ctx.chat(
-                "revision",
-                messages,
-                temperature=self.temperature,
-                seed=ctx.seed + 1000 * r + candidate.index,
-            )
+            try:
+                reply = await ctx.chat(
+                    "revision",
+                    messages,
+                    temperature=self.temperature,
+                    seed=ctx.seed + 1000 * r + candidate.index,
+                )
+            except BudgetExhausted:
+                break  # the budget is spent: keep the rounds made so far
             code = extract_code(reply.text, ctx.problem.entry_point)
             if code is None and last.code is not None:
                 # A reply without code keeps the previous program; the record shows why.

@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from agentsstar import prompts
+from agentsstar.budget import BudgetExhausted
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context
 from agentsstar.extract import extract_code
@@ -20,14 +21,17 @@ async def draw(ctx: Context, n: int, temperature: float, hints: list[str | None]
     seed, and N identical candidates would waste the whole budget.
     """
 
-    async def one(i: int) -> Sample:
+    async def one(i: int) -> Sample | None:
         messages = prompts.sample_messages(ctx.problem, hints[i])
-        reply = await ctx.chat("sampling", messages, temperature=temperature, seed=ctx.seed + i)
+        try:
+            reply = await ctx.chat("sampling", messages, temperature=temperature, seed=ctx.seed + i)
+        except BudgetExhausted:
+            return None  # the budget is spent: keep the samples that came back
         ctx.emit("sampled", index=i)
         code = extract_code(reply.text, ctx.problem.entry_point)
         return Sample(reply=reply.text, code=code, note=hints[i])
 
-    return await map_all(one, range(n))
+    return [s for s in await map_all(one, range(n)) if s is not None]
 
 
 class TemperatureSampling(StrategyBase):
