@@ -119,8 +119,6 @@ async def test_a_time_budget_cuts_off_the_call_in_flight_and_stops_the_rest() ->
 
 
 async def test_no_budget_means_no_budget_record() -> None:
-    result = await solve(
-        PROBLEM, model=Model(scripted(RIGHT)), sampling=TemperatureSampling(n=2)
-    )
+    result = await solve(PROBLEM, model=Model(scripted(RIGHT)), sampling=TemperatureSampling(n=2))
     assert result.budget is None
     assert len(result.candidates) == 2
