@@ -12,7 +12,7 @@ and is left open.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -20,7 +20,7 @@ import anyio
 
 from agentsstar.backends.base import GenerationParams
 from agentsstar.cache import ModelCache
-from agentsstar.config import RunConfig, build_model, build_sandbox, build_strategies
+from agentsstar.config import STAGES, RunConfig, build_model, build_sandbox, build_strategies
 from agentsstar.context import ProgressFn
 from agentsstar.model import Model
 from agentsstar.problem import Problem
@@ -44,12 +44,21 @@ class Strategies:
 
 @dataclass
 class Run:
-    """An open run: the model, the sandbox and how to build strategies, from one config."""
+    """An open run: the models, the sandbox and how to build strategies, from one config.
+
+    ``models`` maps each stage (sampling, revision, selection) to its model; stages
+    naming the same endpoint share one ``Model`` (an embedded model is loaded once).
+    """
 
     cfg: RunConfig
-    model: Model
+    models: dict[str, Model]
     sandbox: Sandbox
     params: GenerationParams
+
+    @property
+    def model(self) -> Model:
+        """The sampling model (the default of every stage)."""
+        return self.models["sampling"]
 
     def strategies(self) -> Strategies:
         """Fresh strategy objects (one set per problem: strategies may keep state)."""
@@ -71,6 +80,7 @@ class Run:
         return await run_pipeline(
             problem,
             model=self.model,
+            stage_models=self.models,
             sandbox=self.sandbox,
             sampling=s.sampling,
             revision=s.revision,
@@ -90,13 +100,15 @@ async def open_run(
     cfg: RunConfig,
     *,
     model: Model | None = None,
+    models: Mapping[str, Model] | None = None,
     sandbox: Sandbox | None = None,
     params: GenerationParams | None = None,
     warm: bool = True,
 ) -> AsyncIterator[Run]:
-    """Open what ``cfg`` names (or use the ``model`` / ``sandbox`` given) for a run.
+    """Open what ``cfg`` names (or use the ``model``, per-stage ``models`` and
+    ``sandbox`` given; those stay open for the caller) for a run.
 
-    With ``warm`` the model is prepared before the run (an embedded model loads its
+    With ``warm`` every model is prepared before the run (an embedded model loads its
     weights), so a missing or corrupt model is reported at once.
 
     Raises:
@@ -106,19 +118,35 @@ async def open_run(
     """
     build_strategies(cfg)  # validate every name and parameter before opening anything
     async with AsyncExitStack() as owned:
-        if model is None:
-            cache = None
-            if cfg.cache is not None:
-                cache = ModelCache(cfg.cache)
-                owned.callback(cache.close)
-            model = build_model(cfg, cache)
-            owned.push_async_callback(_close, model.aclose)
+        cache = None
+        if cfg.cache is not None:
+            cache = ModelCache(cfg.cache)
+            owned.callback(cache.close)
+        given = dict(models or {})
+        if model is not None:
+            given["sampling"] = model
+        by_endpoint: dict[tuple[str, str | None, str | None], Model] = {}
+        stage_models: dict[str, Model] = {}
+        for stage in STAGES:
+            if stage in given:
+                stage_models[stage] = given[stage]
+                continue
+            if stage != "sampling" and stage not in cfg.models and "sampling" in given:
+                stage_models[stage] = given["sampling"]  # a given model is every default
+                continue
+            spec = cfg.model_for(stage)
+            if spec.endpoint() not in by_endpoint:
+                built = build_model(spec, cache)
+                owned.push_async_callback(_close, built.aclose)
+                by_endpoint[spec.endpoint()] = built
+            stage_models[stage] = by_endpoint[spec.endpoint()]
         if sandbox is None:
             sandbox = build_sandbox(cfg)
             owned.push_async_callback(_close, sandbox.aclose)
         if warm:
-            await model.warm()
-        yield Run(cfg=cfg, model=model, sandbox=sandbox, params=params or cfg.generation())
+            for m in {id(m): m for m in stage_models.values()}.values():
+                await m.warm()
+        yield Run(cfg=cfg, models=stage_models, sandbox=sandbox, params=params or cfg.generation())
 
 
 async def _close(aclose: Callable[[], Awaitable[None]]) -> None:

@@ -86,8 +86,35 @@ class StrategySpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+STAGES = ("sampling", "revision", "selection")
+
+
+class ModelSpec(BaseModel):
+    """One model endpoint: a ``--model`` spec and how to reach it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = "local"
+    base_url: str | None = None
+    api_key_env: str | None = None  # name of the variable holding the key, never the key
+    max_concurrency: int | None = Field(default=None, ge=1, le=1024)
+
+    @property
+    def is_local(self) -> bool:
+        return self.model == "local" or self.model.startswith("local:")
+
+    def endpoint(self) -> tuple[str, str | None, str | None]:
+        """What makes two specs the same backend (opened once, shared)."""
+        return (self.model, self.base_url, self.api_key_env)
+
+
 class RunConfig(BaseModel):
-    """Everything a run needs besides the problem."""
+    """Everything a run needs besides the problem.
+
+    ``model`` (with ``base_url``, ``api_key_env``, ``max_concurrency``) is the sampling
+    model and the default for the other stages; ``models`` gives a stage a model of its
+    own (``[models.selection]`` in a config file, ``--selection-model`` on the CLI).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -104,6 +131,7 @@ class RunConfig(BaseModel):
     seed: int = 0
     concurrency: int = Field(default=2, ge=1, le=256)  # problems at once in eval
     deadline_s: float | None = Field(default=None, gt=0)
+    models: dict[str, ModelSpec] = Field(default_factory=dict)  # per-stage overrides
     cache: str | None = None  # SQLite file of model replies (see agentsstar.cache)
     token_budget: int | None = Field(default=None, ge=1)  # per problem, all stages
     time_budget_s: float | None = Field(default=None, gt=0)  # per problem, wall seconds
@@ -111,6 +139,18 @@ class RunConfig(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.model == "local" or self.model.startswith("local:")
+
+    def model_for(self, stage: str) -> ModelSpec:
+        """The model ``stage`` uses: its own, else the top-level (sampling) model."""
+        own = self.models.get(stage)
+        if own is not None and stage != "sampling":
+            return own
+        return ModelSpec(
+            model=self.model,
+            base_url=self.base_url,
+            api_key_env=self.api_key_env,
+            max_concurrency=self.max_concurrency,
+        )
 
     def generation(self) -> GenerationParams:
         defaults = LOCAL_DEFAULTS if self.is_local else REMOTE_DEFAULTS
@@ -132,6 +172,16 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def _hoist_sampling(layer: dict[str, Any]) -> dict[str, Any]:
+    """``[models.sampling]`` is the top-level model by another name: move it up within
+    its own layer, so a later layer's ``model`` (a ``--model`` flag) still wins."""
+    models = layer.get("models")
+    if not isinstance(models, dict) or not isinstance(models.get("sampling"), dict):
+        return layer
+    rest = {k: v for k, v in models.items() if k != "sampling"}
+    return {**layer, **models["sampling"], "models": rest}
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
@@ -159,9 +209,9 @@ def build_config(
         data = _merge(data, PRESETS[preset])
     source = "options"
     if file is not None:
-        data = _merge(data, load_config_file(file))
+        data = _merge(data, _hoist_sampling(load_config_file(file)))
         source = str(file)
-    data = _merge(data, overrides or {})
+    data = _merge(data, _hoist_sampling(overrides or {}))
     try:
         cfg = RunConfig.model_validate(data)
     except ValidationError as exc:
@@ -171,6 +221,10 @@ def build_config(
         raise ConfigError(f"{source}: {loc}: {what}") from None
     if cfg.sandbox not in registry.SANDBOXES.names():
         raise registry.SANDBOXES.unknown(cfg.sandbox)
+    for stage in cfg.models:
+        if stage not in STAGES:
+            valid = ", ".join(STAGES)
+            raise ConfigError(f"{source}: models.{stage}: unknown stage; valid: {valid}")
     return _apply_backend_defaults(cfg, data)
 
 
@@ -228,23 +282,25 @@ def parse_param(text: str) -> tuple[str, str, Any]:
     return stage, name, value
 
 
-def build_model(cfg: RunConfig, cache: ModelCache | None = None) -> Model:
-    """The ``Model`` for ``cfg.model`` (``local``, ``openai:NAME``, ``litellm:P/NAME``...),
-    answering from ``cache`` where it can."""
+def build_model(spec: ModelSpec | RunConfig, cache: ModelCache | None = None) -> Model:
+    """The ``Model`` for a spec (``local``, ``openai:NAME``, ``litellm:P/NAME``...),
+    answering from ``cache`` where it can. A ``RunConfig`` means its sampling model."""
     import os
 
     from agentsstar.backends import default_concurrency, open_backend
 
+    if isinstance(spec, RunConfig):
+        spec = spec.model_for("sampling")
     options: dict[str, Any] = {}
-    if cfg.base_url is not None:
-        options["base_url"] = cfg.base_url
-    if cfg.api_key_env is not None:
-        key = os.environ.get(cfg.api_key_env)
+    if spec.base_url is not None:
+        options["base_url"] = spec.base_url
+    if spec.api_key_env is not None:
+        key = os.environ.get(spec.api_key_env)
         if not key:
-            raise MissingCredentialsError(f"api_key_env: ${cfg.api_key_env} is not set")
+            raise MissingCredentialsError(f"api_key_env: ${spec.api_key_env} is not set")
         options["api_key"] = key
-    backend = open_backend(cfg.model, **options)
-    concurrency = cfg.max_concurrency or default_concurrency(cfg.model)
+    backend = open_backend(spec.model, **options)
+    concurrency = spec.max_concurrency or default_concurrency(spec.model)
     return Model(backend, max_concurrency=concurrency, cache=cache)
 
 

@@ -35,18 +35,24 @@ class Context:
     """Per-problem state shared by the strategies of one ``solve`` call."""
 
     problem: Problem  # public view: no private tests, no private check
-    model: Model
+    model: Model  # the sampling model, and every stage's unless ``models`` says otherwise
     sandbox: Sandbox
     params: GenerationParams = field(default_factory=GenerationParams)
     seed: int = 0
     progress: ProgressFn | None = None
     budget: Budget = field(default_factory=Budget)
+    models: dict[str, Model] = field(default_factory=dict)  # stage -> its own model
     _private: PrivateScorer | None = field(default=None, repr=False)
     _usage: dict[str, UsageCounter] = field(default_factory=dict)
+    _usage_by_model: dict[str, UsageCounter] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.problem.has_private:
             raise ValueError("Context must be given the public view of the problem")
+
+    def model_for(self, stage: str) -> Model:
+        """The model that answers ``stage``'s calls."""
+        return self.models.get(stage, self.model)
 
     def with_private(self, scorer: PrivateScorer) -> Context:
         """A copy that may score programs on the hidden tests (for strategies that
@@ -87,17 +93,19 @@ class Context:
             seed=seed,
             stop=p.stop,
         )
+        model = self.model_for(stage)
         gate = partial(self.budget.check, stage) if self.budget.limited else None
         left = self.budget.seconds_left()
         if left is None:
-            completion = await self.model.chat(messages, params, gate=gate)
+            completion = await model.chat(messages, params, gate=gate)
         else:
             with anyio.move_on_after(left) as scope:
-                completion = await self.model.chat(messages, params, gate=gate)
+                completion = await model.chat(messages, params, gate=gate)
             if scope.cancelled_caught:
                 self.budget.exhausted("time", stage)
         self.budget.spend(completion.prompt_tokens + completion.completion_tokens)
         self._usage.setdefault(stage, UsageCounter()).add(completion)
+        self._usage_by_model.setdefault(model.name, UsageCounter()).add(completion)
         self.emit(
             "llm_call",
             stage=stage,
@@ -140,16 +148,8 @@ class Context:
         return await self._private.score(code)
 
     def usage(self) -> Usage:
-        by_stage = {
-            k: StageUsage(
-                llm_calls=v.llm_calls,
-                prompt_tokens=v.prompt_tokens,
-                completion_tokens=v.completion_tokens,
-                cached_calls=v.cached_calls,
-                cached_tokens=v.cached_tokens,
-            )
-            for k, v in self._usage.items()
-        }
+        """Calls and tokens of this problem, by stage and by model."""
+        by_stage = {k: _stage_usage(v) for k, v in self._usage.items()}
         stages = by_stage.values()
         return Usage(
             llm_calls=sum(s.llm_calls for s in stages),
@@ -158,7 +158,18 @@ class Context:
             cached_calls=sum(s.cached_calls for s in stages),
             cached_tokens=sum(s.cached_tokens for s in stages),
             by_stage=by_stage,
+            by_model={k: _stage_usage(v) for k, v in self._usage_by_model.items()},
         )
+
+
+def _stage_usage(c: UsageCounter) -> StageUsage:
+    return StageUsage(
+        llm_calls=c.llm_calls,
+        prompt_tokens=c.prompt_tokens,
+        completion_tokens=c.completion_tokens,
+        cached_calls=c.cached_calls,
+        cached_tokens=c.cached_tokens,
+    )
 
 
 class PrivateScorer:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from functools import partial
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ from agentsstar.backends.base import GenerationParams, ModelBackend
 from agentsstar.budget import Budget, only_budget
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context, PrivateScorer, ProgressFn
-from agentsstar.errors import unwrap_group
+from agentsstar.errors import ConfigError, unwrap_group
 from agentsstar.model import Model
 from agentsstar.problem import Problem
 from agentsstar.records import Attempt, Candidate, Result, Selected, SelectionRecord
@@ -45,6 +45,7 @@ async def solve(
     problem: Problem,
     *,
     model: Model | ModelBackend | str = "local",
+    models: Mapping[str, Model | ModelBackend | str] | None = None,
     sandbox: Sandbox | None = None,
     sampling: SamplingStrategy | None = None,
     revision: RevisionStrategy | None = None,
@@ -63,7 +64,9 @@ async def solve(
     in a ``LocalSandbox``, both opened and closed here, with the CLI's defaults for
     that model. ``model`` may be a spec string (``"openai:NAME"``, ``"litellm:..."``,
     ``"local:qwen2.5-coder-1.5b"``), a ``ModelBackend`` or a ``Model``; objects passed
-    in are left open for the caller to reuse.
+    in are left open for the caller to reuse. ``models`` gives a stage a model of its
+    own, in the same forms (``models={"selection": "openai:gpt-4o-mini"}``); the others
+    use ``model``.
 
     Strategies only ever see ``problem.public()``. When the problem has private tests
     (or a private check), the selected program is scored on them after selection;
@@ -79,7 +82,7 @@ async def solve(
         SandboxError: the sandbox failed; no verdict is given on any program.
     """
     from agentsstar.assembly import open_run
-    from agentsstar.config import RunConfig, build_config
+    from agentsstar.config import STAGES, ModelSpec, RunConfig, build_config
 
     if isinstance(model, str):
         # Built the way the CLI builds it, with that backend's defaults for N, rounds
@@ -90,11 +93,27 @@ async def solve(
         cfg = RunConfig(seed=seed)
         given = model if isinstance(model, Model) else Model(model)
         params = params or GenerationParams()
+    own_specs: dict[str, ModelSpec] = {}
+    own_models: dict[str, Model] = {}
+    for stage, m in (models or {}).items():
+        if stage not in STAGES:
+            raise ConfigError(f"models: unknown stage {stage!r}; valid: {', '.join(STAGES)}")
+        if isinstance(m, str):
+            own_specs[stage] = ModelSpec(model=m)
+        else:
+            own_models[stage] = m if isinstance(m, Model) else Model(m)
     cfg = cfg.model_copy(
-        update={"deadline_s": deadline, "token_budget": token_budget, "time_budget_s": time_budget}
+        update={
+            "deadline_s": deadline,
+            "token_budget": token_budget,
+            "time_budget_s": time_budget,
+            "models": {**cfg.models, **own_specs},
+        }
     )
     try:
-        async with open_run(cfg, model=given, sandbox=sandbox, params=params, warm=False) as run:
+        async with open_run(
+            cfg, model=given, models=own_models, sandbox=sandbox, params=params, warm=False
+        ) as run:
             defaults = run.strategies()
             chosen = Strategies(
                 sampling or defaults.sampling,
@@ -115,6 +134,7 @@ async def run_pipeline(
     problem: Problem,
     *,
     model: Model,
+    stage_models: Mapping[str, Model] | None = None,
     sandbox: Sandbox,
     sampling: SamplingStrategy,
     revision: RevisionStrategy,
@@ -139,6 +159,7 @@ async def run_pipeline(
     ctx = Context(
         problem=problem.public(),
         model=model,
+        models=dict(stage_models or {}),
         sandbox=sandbox,
         params=params,
         seed=seed,
@@ -179,6 +200,7 @@ async def run_pipeline(
     return Result(
         problem_id=problem.id,
         model=model.name,
+        models={stage: m.name for stage, m in ctx.models.items()} or {"sampling": model.name},
         strategies={
             "sampling": sampling.describe(),
             "revision": revision.describe(),

@@ -123,6 +123,7 @@ class Usage(BaseModel):
     cached_calls: int = 0
     cached_tokens: int = 0
     by_stage: dict[str, StageUsage] = Field(default_factory=dict)
+    by_model: dict[str, StageUsage] = Field(default_factory=dict)
 
     @property
     def total_tokens(self) -> int:
@@ -157,7 +158,8 @@ class Result(BaseModel):
     """Everything one ``solve`` produced."""
 
     problem_id: str
-    model: str
+    model: str  # the sampling model
+    models: dict[str, str] = Field(default_factory=dict)  # stage -> model that served it
     strategies: dict[str, Any]
     selected: Selected | None
     candidates: list[Candidate]
