@@ -42,6 +42,9 @@ class Context:
     progress: ProgressFn | None = None
     budget: Budget = field(default_factory=Budget)
     models: dict[str, Model] = field(default_factory=dict)  # stage -> its own model
+    # Set by the pipeline: called with each sample as soon as it is back, so its
+    # revision starts at once instead of waiting for the whole pool.
+    on_sample: Callable[[int, Any], None] | None = None
     _private: PrivateScorer | None = field(default=None, repr=False)
     _usage: dict[str, UsageCounter] = field(default_factory=dict)
     _usage_by_model: dict[str, UsageCounter] = field(default_factory=dict)
@@ -63,6 +66,12 @@ class Context:
     def sees_private(self) -> bool:
         """Whether ``score_private`` is allowed in this context."""
         return self._private is not None
+
+    def sampled(self, index: int, sample: Any) -> None:
+        """A sampling strategy reports sample ``index`` (a ``Sample``) as ready."""
+        self.emit("sampled", index=index)
+        if self.on_sample is not None:
+            self.on_sample(index, sample)
 
     def emit(self, event: str, **data: Any) -> None:
         """Report progress to whoever listens (the CLI draws it on stderr)."""

@@ -170,13 +170,7 @@ async def run_pipeline(
     clock = _Clock()
     scope = anyio.fail_after(deadline) if deadline is not None else nullcontext()
     with structlog.contextvars.bound_contextvars(problem=problem.id), scope:
-        with clock("sampling"):
-            ctx.emit("stage", stage="sampling")
-            samples = await _settle(sampling.sample(ctx), list)
-            log.info("sampled", candidates=len(samples))
-        with clock("revision"):
-            ctx.emit("stage", stage="revision", candidates=len(samples))
-            final = await map_all(partial(_refine, ctx, revision), enumerate(samples))
+        final = await _sample_and_revise(ctx, sampling, revision, clock)
         with clock("selection"):
             ctx.emit("stage", stage="selection")
             chooser = ctx.with_private(scorer) if selection.uses_private_tests and scorer else ctx
@@ -184,8 +178,9 @@ async def run_pipeline(
                 selection.select(chooser, final), partial(_pick_by_public, ctx, final)
             )
         selected = None
-        if record.selected is not None and final[record.selected].code is not None:
-            selected = Selected(index=record.selected, code=final[record.selected].code or "")
+        chosen = next((c for c in final if c.index == record.selected), None)
+        if chosen is not None and chosen.code is not None:
+            selected = Selected(index=chosen.index, code=chosen.code)
         private = candidates_private = None
         if scorer is not None:
             with clock("scoring"):
@@ -239,9 +234,43 @@ async def _pick_by_public(ctx: Context, candidates: list[Candidate]) -> Selectio
     return record
 
 
-async def _refine(ctx: Context, revision: RevisionStrategy, item: tuple[int, Sample]) -> Candidate:
+async def _sample_and_revise(
+    ctx: Context, sampling: SamplingStrategy, revision: RevisionStrategy, clock: _Clock
+) -> list[Candidate]:
+    """Sample, and revise each sample as soon as it is back: a candidate's debugging
+    does not wait for the slowest sample. Candidates come back in sample order."""
+    done: dict[int, Candidate] = {}
+    started: set[int] = set()
+
+    async def refine(i: int, sample: Sample) -> None:
+        done[i] = await _refine(ctx, revision, i, sample)
+
+    async with anyio.create_task_group() as tg:
+
+        def start(i: int, sample: Any) -> None:
+            if i not in started:
+                started.add(i)
+                tg.start_soon(refine, i, sample)
+
+        ctx.on_sample = start
+        with clock("sampling"):
+            ctx.emit("stage", stage="sampling")
+            samples = await _settle(sampling.sample(ctx), list)
+        ctx.on_sample = None
+        log.info("sampled", candidates=len(samples))
+        ctx.emit("stage", stage="revision", candidates=len(samples))
+        # Strategies that do not report samples one by one are revised from here.
+        for pos, sample in enumerate(samples):
+            start(pos if sample.index is None else sample.index, sample)
+        # "revision" is the time after the last sample until every chain is done (the
+        # chains of early samples overlap sampling and are not counted twice).
+        revision_start = time.perf_counter()
+    clock.timings["revision"] = time.perf_counter() - revision_start
+    return [done[i] for i in sorted(done)]
+
+
+async def _refine(ctx: Context, revision: RevisionStrategy, i: int, sample: Sample) -> Candidate:
     """Grade one sample on the public tests, then let ``revision`` improve it."""
-    i, sample = item
     with structlog.contextvars.bound_contextvars(candidate=i):
         public = await ctx.run_public(sample.code)
         first = Candidate(

@@ -26,6 +26,7 @@ class Sample(BaseModel):
     reply: str
     code: str | None
     note: str | None = None
+    index: int | None = None  # its place among the N samples (None: its list position)
 
 
 class StrategyBase(BaseModel):

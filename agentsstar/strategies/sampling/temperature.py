@@ -27,9 +27,10 @@ async def draw(ctx: Context, n: int, temperature: float, hints: list[str | None]
             reply = await ctx.chat("sampling", messages, temperature=temperature, seed=ctx.seed + i)
         except BudgetExhausted:
             return None  # the budget is spent: keep the samples that came back
-        ctx.emit("sampled", index=i)
         code = extract_code(reply.text, ctx.problem.entry_point)
-        return Sample(reply=reply.text, code=code, note=hints[i])
+        sample = Sample(reply=reply.text, code=code, note=hints[i], index=i)
+        ctx.sampled(i, sample)
+        return sample
 
     return [s for s in await map_all(one, range(n)) if s is not None]
 
