@@ -15,12 +15,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 
 from agentsstar.backends.base import GenerationParams
 from agentsstar.cache import ModelCache
-from agentsstar.config import STAGES, RunConfig, build_model, build_sandbox, build_strategies
+from agentsstar.config import (
+    STAGES,
+    ModelSpec,
+    RunConfig,
+    build_model,
+    build_sandbox,
+    build_strategies,
+)
 from agentsstar.context import ProgressFn
 from agentsstar.model import Model
 from agentsstar.problem import Problem
@@ -95,6 +103,53 @@ class Run:
         )
 
 
+class Parts:
+    """Models, caches and sandboxes opened by endpoint, shared by every run that asks
+    for the same one, and closed together.
+
+    Several arms of one eval use one ``Parts``: an arm that names the same model as
+    another gets the same ``Model`` (an embedded model is loaded once, its concurrency
+    limit is shared), so identical requests meet in one cache and are paid for once.
+    """
+
+    def __init__(self) -> None:
+        self._stack = AsyncExitStack()
+        self._models: dict[tuple[object, ...], Model] = {}
+        self._caches: dict[str, ModelCache] = {}
+        self._sandboxes: dict[str, Sandbox] = {}
+
+    def cache(self, path: str | None) -> ModelCache | None:
+        if path is None:
+            return None
+        key = str(Path(path).resolve())
+        if key not in self._caches:
+            cache = self._caches[key] = ModelCache(path)
+            self._stack.callback(cache.close)
+        return self._caches[key]
+
+    def model(self, spec: ModelSpec, cache_path: str | None) -> Model:
+        key = (*spec.endpoint(), cache_path and str(Path(cache_path).resolve()))
+        if key not in self._models:
+            built = self._models[key] = build_model(spec, self.cache(cache_path))
+            self._stack.push_async_callback(_close, built.aclose)
+        return self._models[key]
+
+    def sandbox(self, cfg: RunConfig) -> Sandbox:
+        if cfg.sandbox not in self._sandboxes:
+            box = self._sandboxes[cfg.sandbox] = build_sandbox(cfg)
+            self._stack.push_async_callback(_close, box.aclose)
+        return self._sandboxes[cfg.sandbox]
+
+    async def aclose(self) -> None:
+        await self._stack.aclose()
+
+    async def __aenter__(self) -> Parts:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
 @asynccontextmanager
 async def open_run(
     cfg: RunConfig,
@@ -103,46 +158,40 @@ async def open_run(
     models: Mapping[str, Model] | None = None,
     sandbox: Sandbox | None = None,
     params: GenerationParams | None = None,
+    parts: Parts | None = None,
     warm: bool = True,
 ) -> AsyncIterator[Run]:
     """Open what ``cfg`` names (or use the ``model``, per-stage ``models`` and
     ``sandbox`` given; those stay open for the caller) for a run.
 
-    With ``warm`` every model is prepared before the run (an embedded model loads its
-    weights), so a missing or corrupt model is reported at once.
+    With ``parts``, models and sandboxes come from (and stay in) that shared pool;
+    otherwise the run opens its own and closes them when it ends. With ``warm`` every
+    model is prepared before the run (an embedded model loads its weights), so a
+    missing or corrupt model is reported at once.
 
     Raises:
         UnknownNameError, ConfigError: ``cfg`` names something that does not exist.
         MissingDependencyError, MissingCredentialsError, ModelNotFoundError: the model
             cannot be opened here.
+        CacheError: ``cfg.cache`` is not a usable cache file.
     """
     build_strategies(cfg)  # validate every name and parameter before opening anything
     async with AsyncExitStack() as owned:
-        cache = None
-        if cfg.cache is not None:
-            cache = ModelCache(cfg.cache)
-            owned.callback(cache.close)
+        if parts is None:
+            parts = await owned.enter_async_context(Parts())
         given = dict(models or {})
         if model is not None:
             given["sampling"] = model
-        by_endpoint: dict[tuple[str, str | None, str | None], Model] = {}
         stage_models: dict[str, Model] = {}
         for stage in STAGES:
             if stage in given:
                 stage_models[stage] = given[stage]
-                continue
-            if stage != "sampling" and stage not in cfg.models and "sampling" in given:
+            elif stage != "sampling" and stage not in cfg.models and "sampling" in given:
                 stage_models[stage] = given["sampling"]  # a given model is every default
-                continue
-            spec = cfg.model_for(stage)
-            if spec.endpoint() not in by_endpoint:
-                built = build_model(spec, cache)
-                owned.push_async_callback(_close, built.aclose)
-                by_endpoint[spec.endpoint()] = built
-            stage_models[stage] = by_endpoint[spec.endpoint()]
+            else:
+                stage_models[stage] = parts.model(cfg.model_for(stage), cfg.cache)
         if sandbox is None:
-            sandbox = build_sandbox(cfg)
-            owned.push_async_callback(_close, sandbox.aclose)
+            sandbox = parts.sandbox(cfg)
         if warm:
             for m in {id(m): m for m in stage_models.values()}.values():
                 await m.warm()

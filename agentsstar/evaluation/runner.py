@@ -1,6 +1,7 @@
 """Running a strategy configuration over many problems.
 
-Problems run concurrently (bounded), sharing one model backend and one sandbox. A
+Problems run concurrently (bounded), sharing one model backend and one sandbox; an
+eval of several arms (strategy configurations) shares them across the arms too. A
 problem that fails for infrastructure reasons (model server down, sandbox failure,
 deadline) is recorded as an error, never as a wrong answer, and counted apart.
 """
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 
 import anyio
 import structlog
 
-from agentsstar.assembly import Run, open_run
+from agentsstar.assembly import Parts, Run, open_run
 from agentsstar.config import RunConfig
 from agentsstar.errors import AgentsstarError, InfrastructureError, unwrap_group
 from agentsstar.evaluation.store import ProblemRecord, RunStore
@@ -70,6 +73,15 @@ async def run_problem(problem: Problem, run: Run) -> tuple[ProblemRecord, Result
     )
 
 
+@dataclass(frozen=True)
+class Arm:
+    """One strategy configuration of an eval, with the store its results go to."""
+
+    name: str
+    cfg: RunConfig
+    store: RunStore
+
+
 async def run_eval(
     problems: Sequence[Problem],
     cfg: RunConfig,
@@ -78,21 +90,49 @@ async def run_eval(
     on_record: OnRecord | None = None,
 ) -> list[ProblemRecord]:
     """Run every problem not yet finished in ``store``; return the new records."""
-    done = store.finished()
-    todo = [p for p in problems if p.id not in done]
-    limiter = anyio.CapacityLimiter(cfg.concurrency)
-    new: list[ProblemRecord] = []
+    records = await run_arms(
+        problems, [Arm("run", cfg, store)], on_record=lambda _, r: on_record and on_record(r)
+    )
+    return records["run"]
 
-    async def one(run: Run, problem: Problem) -> None:
-        async with limiter:
-            with structlog.contextvars.bound_contextvars(problem=problem.id):
-                record, result = await run_problem(problem, run)
-            await store.save_async(record, result)
-        new.append(record)
+
+async def run_arms(
+    problems: Sequence[Problem],
+    arms: Sequence[Arm],
+    *,
+    concurrency: int | None = None,
+    on_record: Callable[[str, ProblemRecord], object] | None = None,
+) -> dict[str, list[ProblemRecord]]:
+    """Run every arm over ``problems`` (skipping what each arm's store has finished).
+
+    The arms share one pool of models and sandboxes (``assembly.Parts``): arms naming
+    the same model use one ``Model``, and with a shared cache a request two arms make
+    is sent once. All arms of a problem run together, so identical requests meet in
+    flight; ``concurrency`` (default: the first arm's) bounds problems at once.
+    """
+    limiter = anyio.CapacityLimiter(concurrency or arms[0].cfg.concurrency)
+    finished = {arm.name: set(arm.store.finished()) for arm in arms}
+    new: dict[str, list[ProblemRecord]] = {arm.name: [] for arm in arms}
+
+    async def one(run: Run, arm: Arm, problem: Problem) -> None:
+        with structlog.contextvars.bound_contextvars(problem=problem.id, arm=arm.name):
+            record, result = await run_problem(problem, run)
+        await arm.store.save_async(record, result)
+        new[arm.name].append(record)
         if on_record is not None:
-            on_record(record)
+            on_record(arm.name, record)
 
-    async with open_run(cfg) as run, anyio.create_task_group() as tg:
-        for problem in todo:
-            tg.start_soon(one, run, problem)
+    async def problem_arms(runs: list[Run], problem: Problem) -> None:
+        async with limiter, anyio.create_task_group() as tg:
+            for run, arm in zip(runs, arms, strict=True):
+                if problem.id not in finished[arm.name]:
+                    tg.start_soon(one, run, arm, problem)
+
+    async with AsyncExitStack() as stack:
+        parts = await stack.enter_async_context(Parts())
+        runs = [await stack.enter_async_context(open_run(a.cfg, parts=parts)) for a in arms]
+        async with anyio.create_task_group() as tg:
+            for problem in problems:
+                if any(problem.id not in finished[a.name] for a in arms):
+                    tg.start_soon(problem_arms, runs, problem)
     return new
