@@ -1,7 +1,11 @@
-"""Summaries of run directories: pass@1, oracle pass@N, tokens and time per run."""
+"""Summaries of run directories: pass@1 with its interval, oracle pass@N, tokens and
+time per run, and each run against the first, paired problem by problem."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from agentsstar.errors import ConfigError
+from agentsstar.evaluation.stats import Paired, bootstrap_mean_ci, paired
 from agentsstar.evaluation.store import ProblemRecord, RunStore
+
+ARMS_FILE = "arms.json"  # in an eval of several arms: their names, in order
 
 
 @dataclass
@@ -26,6 +33,9 @@ class RunSummary:
     seconds_per_problem: float
     wall_seconds: float
     by_difficulty: dict[str, tuple[int, int]] = field(default_factory=dict)  # passed, scored
+    interval: tuple[float, float] | None = None  # 95% bootstrap interval of pass@1
+    outcomes: dict[str, bool] = field(default_factory=dict)  # problem id -> passed
+    error_ids: list[str] = field(default_factory=list)  # problems that ended in an error
 
     @property
     def pass_at_1(self) -> float | None:
@@ -68,6 +78,7 @@ def summarise(run_dir: Path) -> RunSummary:
     ]
     seconds = [r.seconds for r in records]
     selection = config.get("run", {}).get("selection", {}).get("name")
+    outcomes = {r.id: bool(r.passed) for r in scored}
     return RunSummary(
         name=run_dir.name,
         label=_label(config),
@@ -81,7 +92,129 @@ def summarise(run_dir: Path) -> RunSummary:
         seconds_per_problem=statistics.fmean(seconds) if seconds else 0.0,
         wall_seconds=float(config.get("wall_seconds", sum(seconds))),
         by_difficulty={k: (v[0], v[1]) for k, v in sorted(by_diff.items())},
+        interval=bootstrap_mean_ci([float(v) for v in outcomes.values()]),
+        outcomes=outcomes,
+        error_ids=sorted(r.id for r in errors),
     )
+
+
+def run_dirs(paths: list[Path]) -> list[Path]:
+    """The run directories named by ``paths``: a run directory itself, or an eval of
+    several arms (``D/<arm>/``, in the order its ``arms.json`` lists them).
+
+    Raises:
+        ConfigError: a path that is neither.
+    """
+    out: list[Path] = []
+    for path in paths:
+        manifest = path / ARMS_FILE
+        if (path / "config.json").exists():
+            out.append(path)
+        elif manifest.exists():
+            try:
+                names = json.loads(manifest.read_text())["arms"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ConfigError(f"{manifest}: not a list of arms ({exc})") from None
+            out.extend(path / str(name) for name in names)
+        else:
+            raise ConfigError(f"{path}: not a run directory (no config.json or {ARMS_FILE})")
+    return out
+
+
+def paired_against_first(summaries: list[RunSummary]) -> list[Paired | None]:
+    """Each run against the first, problem by problem (None for the first itself)."""
+    if not summaries:
+        return []
+    base = summaries[0].outcomes
+    return [None] + [paired(base, s.outcomes) for s in summaries[1:]]
+
+
+def rows(summaries: list[RunSummary]) -> list[dict[str, Any]]:
+    """One flat row per run, for the csv, md and json reports."""
+    out = []
+    for s, p in zip(summaries, paired_against_first(summaries), strict=True):
+        row: dict[str, Any] = {
+            "run": s.name,
+            "strategies": s.label,
+            "upper_bound": s.upper_bound,
+            "problems": s.total,
+            "scored": s.scored,
+            "errors": s.errors,
+            "passed": s.passed,
+            "pass@1": s.pass_at_1,
+            "pass@1_low": s.interval[0] if s.interval else None,
+            "pass@1_high": s.interval[1] if s.interval else None,
+            "oracle_pass@N": s.oracle_pass_at_n,
+            "tokens_per_problem": s.tokens_per_problem,
+            "seconds_per_problem": s.seconds_per_problem,
+            "wall_seconds": s.wall_seconds,
+            "vs_first": None,
+        }
+        if p is not None:
+            row["vs_first"] = {
+                "against": summaries[0].name,
+                "problems": p.problems,
+                "difference": p.difference,
+                "low": p.interval[0] if p.interval else None,
+                "high": p.interval[1] if p.interval else None,
+                "wins": p.wins,
+                "losses": p.losses,
+                "sign_test_p": p.p_value,
+            }
+        out.append(row)
+    return out
+
+
+def render(summaries: list[RunSummary], fmt: str) -> str:
+    """The comparison as ``md``, ``csv`` or ``json`` text."""
+    data = rows(summaries)
+    if fmt == "json":
+        errors = {s.name: s.error_ids for s in summaries if s.error_ids}
+        return json.dumps({"runs": data, "errors": errors}, indent=2) + "\n"
+    head = ["run", "pass@1", "95% CI", "vs first", "95% CI (paired)", "wins/losses",
+            "sign test p", "oracle pass@N", "tokens/problem", "s/problem", "errors"]  # fmt: skip
+    table = [[_cell(v) for v in _line(r)] for r in data]
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(head)
+        writer.writerows(table)
+        return buf.getvalue()
+    if fmt == "md":
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in table]
+        return "\n".join(lines) + "\n"
+    raise ConfigError(f"--format: unknown format {fmt!r}; valid: table, md, csv, json")
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _line(r: dict[str, Any]) -> list[Any]:
+    v = r["vs_first"]
+    ci = (
+        f"[{_pct(r['pass@1_low'])}, {_pct(r['pass@1_high'])}]"
+        if r["pass@1_low"] is not None
+        else "–"
+    )
+    if v is None:
+        versus = ("(baseline)", "–", "–", "–")
+    else:
+        sign = "+" if v["difference"] >= 0 else ""
+        paired_ci = (
+            f"[{100 * v['low']:+.1f}, {100 * v['high']:+.1f}]" if v["low"] is not None else "–"
+        )
+        versus = (f"{sign}{100 * v['difference']:.1f} pts", paired_ci,
+                  f"{v['wins']}/{v['losses']}", f"{v['sign_test_p']:.3g}")  # fmt: skip
+    name = r["run"] + (" (upper bound)" if r["upper_bound"] else "")
+    return [name, f"{_pct(r['pass@1'])} ({r['passed']}/{r['scored']})", ci, *versus,
+            _pct(r["oracle_pass@N"]), f"{r['tokens_per_problem']:,.0f}",
+            f"{r['seconds_per_problem']:.1f}", r["errors"]]  # fmt: skip
+
+
+def _cell(v: Any) -> str:
+    return str(v)
 
 
 def plot(summaries: list[RunSummary], path: Path) -> None:
@@ -102,6 +235,11 @@ def plot(summaries: list[RunSummary], path: Path) -> None:
     for s in points:
         y = 100 * (s.pass_at_1 or 0.0)
         marker = "x" if s.upper_bound else "o"
+        if s.interval is not None:
+            low, high = 100 * s.interval[0], 100 * s.interval[1]
+            ax.errorbar(
+                s.tokens_per_problem, y, yerr=[[y - low], [high - y]], fmt="none", capsize=4
+            )
         ax.scatter(s.tokens_per_problem, y, marker=marker, s=60)
         ax.annotate(
             s.label.split(":")[0] + (" (upper bound)" if s.upper_bound else ""),
@@ -115,7 +253,7 @@ def plot(summaries: list[RunSummary], path: Path) -> None:
     ax.set_ylabel("pass@1 (%)")
     ax.set_ylim(0, 100)
     ax.grid(True, alpha=0.3)
-    ax.set_title("pass@1 against cost")
+    ax.set_title("pass@1 against cost (bars: 95% bootstrap interval)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")

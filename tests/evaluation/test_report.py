@@ -1,0 +1,77 @@
+"""Reports that compare: per-arm intervals, paired differences, formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from agentsstar.errors import ConfigError
+from agentsstar.evaluation.report import ARMS_FILE, render, rows, run_dirs, summarise
+from agentsstar.evaluation.store import ProblemRecord, RunStore
+
+
+def make_run(root: Path, name: str, passed: list[bool], errors: int = 0) -> Path:
+    store = RunStore(root / name)
+    store.create({"run": {"model": "m", "selection": {"name": name}}, "preset": name})
+    for i, ok in enumerate(passed):
+        store.save(ProblemRecord(id=f"p{i}", passed=ok, seconds=1.0), None)
+    for j in range(errors):
+        store.save(
+            ProblemRecord(
+                id=f"e{j}", passed=None, error="server down", error_kind="infrastructure"
+            ),
+            None,
+        )
+    return store.dir
+
+
+# Ten problems: baseline passes 4; the other arm passes 7, winning 4 and losing 1.
+BASE = [True, True, True, True, False, False, False, False, False, False]
+OTHER = [True, True, True, False, True, True, True, True, False, False]
+
+
+def test_paired_figures_match_the_hand_count(tmp_path: Path) -> None:
+    dirs = [make_run(tmp_path, "majority", BASE), make_run(tmp_path, "sstar", OTHER, errors=2)]
+    summaries = [summarise(d) for d in dirs]
+    data = rows(summaries)
+    assert data[0]["pass@1"] == pytest.approx(0.4) and data[0]["vs_first"] is None
+    assert data[1]["pass@1"] == pytest.approx(0.7)
+    assert data[1]["errors"] == 2 and data[1]["scored"] == 10
+    vs = data[1]["vs_first"]
+    assert (vs["wins"], vs["losses"], vs["problems"]) == (4, 1, 10)
+    assert vs["difference"] == pytest.approx(0.3)
+    # Sign test, 4 wins vs 1 loss: 2 * (C(5,0) + C(5,1)) / 32 = 0.375.
+    assert vs["sign_test_p"] == pytest.approx(0.375)
+    assert vs["low"] < 0.3 < vs["high"]
+    lo, hi = data[1]["pass@1_low"], data[1]["pass@1_high"]
+    assert lo < 0.7 < hi
+
+
+def test_formats(tmp_path: Path) -> None:
+    dirs = [make_run(tmp_path, "majority", BASE), make_run(tmp_path, "sstar", OTHER, errors=1)]
+    summaries = [summarise(d) for d in dirs]
+    md = render(summaries, "md").splitlines()
+    assert md[0].startswith("| run | pass@1 | 95% CI | vs first")
+    assert md[3].startswith("| sstar | 70.0% (7/10) |")
+    assert "+30.0 pts" in md[3] and "| 4/1 |" in md[3] and "| 0.375 |" in md[3]
+    table = list(csv.reader(io.StringIO(render(summaries, "csv"))))
+    assert [r[0] for r in table] == ["run", "majority", "sstar"]
+    parsed = json.loads(render(summaries, "json"))
+    assert parsed["runs"][1]["vs_first"]["wins"] == 4
+    assert parsed["errors"] == {"sstar": ["e0"]}  # errors listed apart, by problem
+    with pytest.raises(ConfigError, match="--format: unknown format 'xml'"):
+        render(summaries, "xml")
+
+
+def test_an_eval_of_several_arms_expands_in_its_order(tmp_path: Path) -> None:
+    root = tmp_path / "D"
+    make_run(root, "sstar", OTHER)
+    make_run(root, "majority", BASE)
+    (root / ARMS_FILE).write_text(json.dumps({"arms": ["majority", "sstar"]}))
+    assert [p.name for p in run_dirs([root])] == ["majority", "sstar"]
+    with pytest.raises(ConfigError, match="not a run directory"):
+        run_dirs([tmp_path / "nowhere"])
