@@ -40,6 +40,8 @@ class ProblemRecord(BaseModel):
     selected: int | None = None
     candidates: int = 0
     candidates_passed: int | None = None  # for oracle pass@N, when scored
+    host: str | None = None  # where it ran (set by distributed evals)
+    pid: int | None = None
 
 
 def _legacy_name(problem_id: str) -> str:
