@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agentsstar.cli import eval_cmd, import_cmd, report_cmd, run_cmd
+from agentsstar.cli import eval_cmd, import_cmd, report_cmd, run_cmd, view_cmd
 from agentsstar.cli._common import console, fail, setup_logging
 from agentsstar.errors import InfrastructureError, UserError
 
@@ -26,6 +26,7 @@ run_cmd.register(app)
 eval_cmd.register(app)
 report_cmd.register(app)
 import_cmd.register(app)
+view_cmd.register(app)
 
 
 def main() -> None:
