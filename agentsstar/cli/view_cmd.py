@@ -2,7 +2,8 @@
 
 A result file becomes one page (``-o FILE.html``, by default next to the result);
 a run directory becomes a folder with ``index.html`` and a page per problem
-(``-o DIR``, by default ``RUN_DIR/view``).
+(``-o DIR``, by default ``RUN_DIR/view``); an eval of several arms, a folder per arm
+under an index of the arms.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from agentsstar.cli._common import console
 from agentsstar.errors import ConfigError
 from agentsstar.files import write_atomic
 from agentsstar.problem import Problem, load_problem
-from agentsstar.viewer import load_result, result_page, write_run_view
+from agentsstar.viewer import (
+    is_arms_dir,
+    load_result,
+    result_page,
+    write_arms_view,
+    write_run_view,
+)
 
 
 def view_result(path: Path, out: Path | None, problem: Problem | None) -> Path:
@@ -39,7 +46,8 @@ def view_run(run_dir: Path, out: Path | None) -> tuple[Path, int]:
         raise ConfigError(
             f"-o {target}: a run directory is shown as a folder of pages; name a folder"
         )
-    return target / "index.html", write_run_view(run_dir, target)
+    write = write_arms_view if is_arms_dir(run_dir) else write_run_view
+    return target / "index.html", write(run_dir, target)
 
 
 def register(app: typer.Typer) -> None:

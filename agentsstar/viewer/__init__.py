@@ -9,8 +9,8 @@ model-written code and text only as escaped text.
 
 from __future__ import annotations
 
-from agentsstar.viewer.load import load_result
+from agentsstar.viewer.load import is_arms_dir, load_result
 from agentsstar.viewer.page import result_page
-from agentsstar.viewer.run_index import write_run_view
+from agentsstar.viewer.run_index import write_arms_view, write_run_view
 
-__all__ = ["load_result", "result_page", "write_run_view"]
+__all__ = ["is_arms_dir", "load_result", "result_page", "write_arms_view", "write_run_view"]

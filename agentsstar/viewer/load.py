@@ -60,6 +60,11 @@ def is_run_dir(path: Path) -> bool:
     return (path / CONFIG).is_file()
 
 
+def is_arms_dir(path: Path) -> bool:
+    """An eval of several arms: ``arms.json`` naming run directories inside it."""
+    return not is_run_dir(path) and (path / "arms.json").is_file()
+
+
 def load_config(run_dir: Path) -> dict[str, Any]:
     if not run_dir.is_dir():
         raise ConfigError(f"{run_dir}: no such directory")

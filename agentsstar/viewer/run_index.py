@@ -8,6 +8,7 @@ atomically, so a bad run directory leaves no half-made view behind.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +109,7 @@ def index_page(
     passed = sum(bool(r.passed) for r in scored)
     errors = sum(1 for r in records if r.error)
     run = config.get("run", {})
-    stages = " → ".join(
-        str(run.get(s, {}).get("name", "?")) if isinstance(run.get(s), dict) else "?"
-        for s in ("sampling", "revision", "selection")
-    )
+    stages = _stages(config)
     head = tag("h1", f"Run {run_dir.name}")
     sub = tag(
         "p",
@@ -141,25 +139,88 @@ def index_page(
     return document(f"Run {run_dir.name} · agentsstar", body, script=SORT_SCRIPT)
 
 
-def write_run_view(run_dir: Path, out_dir: Path) -> int:
-    """Write ``out_dir/index.html`` and a page per problem; return the pages written."""
+@dataclass
+class RunView:
+    """A run directory, read and checked, ready to be written as pages."""
+
+    run_dir: Path
+    config: dict[str, Any]
+    records: list[ProblemRecord]
+    with_pages: list[ProblemRecord]
+
+    @property
+    def store(self) -> RunStore:
+        return RunStore(self.run_dir)
+
+    def write(self, out_dir: Path) -> int:
+        problems = load_bench(self.config)
+        links: dict[str, str] = {}
+        for rec in self.with_pages:
+            result, raw = load_result(self.store.result_path(rec.id))
+            name = page_name(self.store, rec.id)
+            page = result_page(result, problem=problems.get(rec.id), raw=raw, back="index.html")
+            write_atomic(out_dir / name, page)
+            links[rec.id] = name
+        index = index_page(self.run_dir, self.config, self.records, links)
+        write_atomic(out_dir / "index.html", index)
+        return len(links)
+
+
+def read_run(run_dir: Path) -> RunView:
+    """Read ``run_dir`` and check every result file in it, writing nothing."""
     config = load_config(run_dir)
     records = load_records(run_dir)
     store = RunStore(run_dir)
-    # Check every result file before writing anything.
     with_pages = []
     for rec in records:
         path = store.result_path(rec.id)
         if path.exists():
             load_result(path)
             with_pages.append(rec)
-    problems = load_bench(config)
-    links: dict[str, str] = {}
-    for rec in with_pages:
-        result, raw = load_result(store.result_path(rec.id))
-        name = page_name(store, rec.id)
-        html = result_page(result, problem=problems.get(rec.id), raw=raw, back="index.html")
-        write_atomic(out_dir / name, html)
-        links[rec.id] = name
-    write_atomic(out_dir / "index.html", index_page(run_dir, config, records, links))
-    return len(links)
+    return RunView(run_dir, config, records, with_pages)
+
+
+def write_run_view(run_dir: Path, out_dir: Path) -> int:
+    """Write ``out_dir/index.html`` and a page per problem; return the pages written."""
+    return read_run(run_dir).write(out_dir)
+
+
+def _stages(config: dict[str, Any]) -> str:
+    run = config.get("run", {})
+    return " → ".join(
+        str(run[s].get("name", "?")) if isinstance(run.get(s), dict) else "?"
+        for s in ("sampling", "revision", "selection")
+    )
+
+
+def arms_index_page(eval_dir: Path, views: Sequence[tuple[str, RunView]]) -> str:
+    rows = []
+    for name, view in views:
+        scored = [r for r in view.records if r.passed is not None]
+        passed = sum(bool(r.passed) for r in scored)
+        errors = sum(1 for r in view.records if r.error)
+        cells = [
+            _td(tag("a", name, href=f"{name}/index.html"), name),
+            _td(str(view.config.get("run", {}).get("model", "?"))),
+            _td(_stages(view.config)),
+            _td(str(len(view.records)), len(view.records), cls="num"),
+            _td(f"{passed}/{len(scored)}", passed / len(scored) if scored else -1, cls="num"),
+            _td(str(errors), errors, cls="num"),
+        ]
+        rows.append(tag("tr", join(cells)))
+    headers = ("arm", "model", "strategies", "problems", "passed", "errors")
+    thead = tag("thead", tag("tr", join(tag("th", h, scope="col") for h in headers)))
+    tbl = tag("table", join([thead, tag("tbody", join(rows))]), cls="sortable")
+    body = join([tag("h1", f"Eval {eval_dir.name}"), tag("p", "one run per arm", cls="sub"), tbl])
+    return document(f"Eval {eval_dir.name} · agentsstar", body, script=SORT_SCRIPT)
+
+
+def write_arms_view(eval_dir: Path, out_dir: Path) -> int:
+    """An eval of several arms: ``out_dir/index.html`` listing the arms, and each
+    arm's run view in ``out_dir/<arm>/``. Returns the problem pages written."""
+    from agentsstar.evaluation.report import run_dirs
+
+    views = [(d.name, read_run(d)) for d in run_dirs([eval_dir])]  # all checked first
+    pages = sum(view.write(out_dir / name) for name, view in views)
+    write_atomic(out_dir / "index.html", arms_index_page(eval_dir, views))
+    return pages
