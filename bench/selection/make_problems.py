@@ -55,8 +55,13 @@ SPECS = [
         "n = int(input())\na = list(map(int, input().split()))\nprint(sum(x for x in a if x % 2 == 0))\n",
         "n = int(input())\na = list(map(int, input().split()))\nprint(sum(a[i] for i in range(0, n, 2)))\n",
         [lines(4, "2 1 4 3"), lines(2, "6 5")],
-        [lines(3, "1 2 4"), lines(1, "-7"), lines(5, "-2 -4 3 8 10"),
-         lines(6, arr(rand_list(6, -50, 50))), lines(8, arr(rand_list(8, 0, 99)))],
+        [
+            lines(3, "1 2 4"),
+            lines(1, "-7"),
+            lines(5, "-2 -4 3 8 10"),
+            lines(6, arr(rand_list(6, -50, 50))),
+            lines(8, arr(rand_list(8, 0, 99))),
+        ],
     ),
     Spec(
         "best-trade",
@@ -67,8 +72,13 @@ SPECS = [
         "for x in p[1:]:\n    best = max(best, x - low)\n    low = min(low, x)\nprint(best)\n",
         "n = int(input())\np = list(map(int, input().split()))\nprint(max(p) - min(p))\n",
         [lines(4, "1 3 2 8"), lines(3, "5 6 9")],
-        [lines(3, "9 5 1"), lines(5, "7 1 5 3 6"), lines(4, "3 8 1 2"), lines(2, "4 4"),
-         lines(6, arr(rand_list(6, 1, 100)))],
+        [
+            lines(3, "9 5 1"),
+            lines(5, "7 1 5 3 6"),
+            lines(4, "3 8 1 2"),
+            lines(2, "4 4"),
+            lines(6, arr(rand_list(6, 1, 100))),
+        ],
     ),
     Spec(
         "distinct-count",
@@ -77,8 +87,12 @@ SPECS = [
         "input()\nprint(len(set(input().split())))\n",
         "input()\na = input().split()\nprint(1 + sum(a[i] != a[i - 1] for i in range(1, len(a))))\n",
         [lines(5, "1 1 2 3 3"), lines(3, "4 4 4")],
-        [lines(4, "1 2 1 2"), lines(5, "5 3 5 3 5"), lines(1, "9"),
-         lines(7, arr(rand_list(7, 1, 4)))],
+        [
+            lines(4, "1 2 1 2"),
+            lines(5, "5 3 5 3 5"),
+            lines(1, "9"),
+            lines(7, arr(rand_list(7, 1, 4))),
+        ],
     ),
     Spec(
         "second-largest",
@@ -87,8 +101,12 @@ SPECS = [
         "input()\nv = sorted(set(map(int, input().split())))\nprint(v[-2] if len(v) > 1 else -1)\n",
         "input()\nv = sorted(map(int, input().split()))\nprint(v[-2] if v[-2] != v[0] or len(set(v)) > 1 else -1)\n",
         [lines(4, "3 9 1 7"), lines(3, "5 5 5")],
-        [lines(4, "9 9 1 2"), lines(3, "4 8 8"), lines(5, "1 2 3 3 3"),
-         lines(6, arr(rand_list(6, 1, 5)))],
+        [
+            lines(4, "9 9 1 2"),
+            lines(3, "4 8 8"),
+            lines(5, "1 2 3 3 3"),
+            lines(6, arr(rand_list(6, 1, 5))),
+        ],
     ),
     Spec(
         "isqrt-big",
@@ -96,8 +114,13 @@ SPECS = [
         "import math\nprint(math.isqrt(int(input())))\n",
         "import math\nprint(int(math.sqrt(int(input()))))\n",
         [lines(10), lines(1000000)],
-        [lines(999999999999999999), lines(10**18), lines(4503599761588224),
-         lines((10**9 - 1) ** 2 - 1), lines(0)],
+        [
+            lines(999999999999999999),
+            lines(10**18),
+            lines(4503599761588224),
+            lines((10**9 - 1) ** 2 - 1),
+            lines(0),
+        ],
     ),
     Spec(
         "leap-years",
@@ -106,8 +129,13 @@ SPECS = [
         "a, b = map(int, input().split())\nf = lambda y: y // 4 - y // 100 + y // 400\nprint(f(b) - f(a - 1))\n",
         "a, b = map(int, input().split())\nprint(b // 4 - (a - 1) // 4)\n",
         [lines("2001 2020"), lines("1996 1999")],
-        [lines("1899 1901"), lines("1 2000"), lines("2000 2000"), lines("1700 2100"),
-         lines("123456 7654321")],
+        [
+            lines("1899 1901"),
+            lines("1 2000"),
+            lines("2000 2000"),
+            lines("1700 2100"),
+            lines("123456 7654321"),
+        ],
     ),
     Spec(
         "longest-run",
@@ -149,8 +177,12 @@ SPECS = [
         "n, k = map(int, input().split())\nv = set(map(int, input().split()))\n"
         "print(sum(1 for x in v if k - x in v and x < k - x))\n",
         [lines("4 5", "1 4 2 3"), lines("3 10", "1 2 3")],
-        [lines("4 6", "3 3 3 1"), lines("5 4", "1 3 3 1 2"), lines("3 2", "1 1 1"),
-         lines("6 0", "0 0 1 -1 2 5")],
+        [
+            lines("4 6", "3 3 3 1"),
+            lines("5 4", "1 3 3 1 2"),
+            lines("3 2", "1 1 1"),
+            lines("6 0", "0 0 1 -1 2 5"),
+        ],
     ),
     Spec(
         "caesar",
@@ -174,8 +206,12 @@ SPECS = [
         "m, x = map(int, input().split())\ncoins = sorted(map(int, input().split()), reverse=True)\n"
         "n = 0\nfor c in coins:\n    n += x // c\n    x %= c\nprint(n)\n",
         [lines("3 30", "1 5 10"), lines("4 63", "1 5 10 25")],
-        [lines("3 6", "1 3 4"), lines("3 15", "1 7 10"), lines("2 9", "1 3"),
-         lines("4 12", "1 6 9 4")],
+        [
+            lines("3 6", "1 3 4"),
+            lines("3 15", "1 7 10"),
+            lines("2 9", "1 3"),
+            lines("4 12", "1 6 9 4"),
+        ],
     ),
     Spec(
         "triangle",

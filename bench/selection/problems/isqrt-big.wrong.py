@@ -1,2 +1,3 @@
 import math
+
 print(int(math.sqrt(int(input()))))
