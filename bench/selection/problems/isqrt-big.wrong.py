@@ -1,3 +1,2 @@
 import math
-
 print(int(math.sqrt(int(input()))))

@@ -1,1 +1,1 @@
-print(input().count("("))
+print(input().count('('))

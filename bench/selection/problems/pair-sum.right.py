@@ -1,5 +1,4 @@
 from collections import Counter
-
 n, k = map(int, input().split())
 seen = Counter()
 count = 0
