@@ -174,6 +174,18 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Settings by the command-line flag that sets them, for error messages.
+OPTION_FLAGS = {
+    "deadline_s": "--deadline",
+    "max_tokens": "--max-tokens",
+    "temperature": "--temperature",
+    "concurrency": "--concurrency",
+    "token_budget": "--token-budget",
+    "time_budget_s": "--time-budget",
+    "max_concurrency": "--max-concurrency",
+}
+
+
 def _hoist_sampling(layer: dict[str, Any]) -> dict[str, Any]:
     """``[models.sampling]`` is the top-level model by another name: move it up within
     its own layer, so a later layer's ``model`` (a ``--model`` flag) still wins."""
@@ -218,6 +230,8 @@ def build_config(
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+        if source == "options" and loc in OPTION_FLAGS:
+            raise ConfigError(f"{OPTION_FLAGS[loc]}: {what}") from None
         raise ConfigError(f"{source}: {loc}: {what}") from None
     if cfg.sandbox not in registry.SANDBOXES.names():
         raise registry.SANDBOXES.unknown(cfg.sandbox)

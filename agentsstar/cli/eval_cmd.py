@@ -96,13 +96,16 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--resume", help="Continue the run in this directory.")
         ] = None,
         limit: Annotated[
-            int | None, typer.Option("--limit", help="Only the first N problems.")
+            int | None, typer.Option("--limit", min=1, help="Only the first N problems.")
         ] = None,
         ids: Annotated[
             list[str] | None, typer.Option("--ids", help="Only these problem ids (repeatable).")
         ] = None,
         concurrency: Annotated[
-            int | None, typer.Option("--concurrency", "-j", help="Problems at once (default 2).")
+            int | None,
+            typer.Option(
+                "--concurrency", "-j", min=1, max=256, help="Problems at once (default 2)."
+            ),
         ] = None,
         model: opt.Model = None,
         base_url: opt.BaseUrl = None,

@@ -1,0 +1,198 @@
+"""Selection alone, on fixed pools: which strategy picks a right program when the
+pool that passes the public tests holds both right and wrong ones?
+
+    # export HumanEval pools from an eval run made with score_candidates (any eval)
+    python bench/bench_selection.py export runs/pools-he40 bench/selection/pools/humaneval.jsonl
+    # compare the strategies (the selection model is any --model spec)
+    python bench/bench_selection.py run --model local [--limit N] [--json out.json]
+
+Pools are stored in the repository: ``bench/selection/pools/*.jsonl`` (HumanEval
+samples of the embedded model, each program with its private verdict) and the
+stdin problems of ``bench/selection/problems`` (pool = a right and a wrong program).
+No sampling happens here, so every strategy sees exactly the same candidates.
+Only *mixed* pools count: some public-passing program is right and some is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from agentsstar import registry
+from agentsstar.config import ModelSpec, build_model
+from agentsstar.context import Context, PrivateScorer
+from agentsstar.evaluation.store import RunStore
+from agentsstar.problem import Problem, load_problem
+from agentsstar.records import Attempt, Candidate, Result
+from agentsstar.sandboxes import LocalSandbox
+from agentsstar.strategies.selection._inputs import pool as public_pool
+
+HERE = Path(__file__).parent / "selection"
+STRATEGIES = ["sstar", "majority", "codet", "llm-judge", "random", "public", "oracle"]
+
+
+@dataclass
+class Pool:
+    problem: Problem
+    codes: list[str]
+    right: list[bool]  # private verdict of each program
+
+
+def export(run_dir: Path, out: Path) -> None:
+    """Pools from an eval run: every candidate's final program and private verdict."""
+    store = RunStore(run_dir)
+    bench = Path(store.load_config()["bench"])
+    problems_dir = HERE / "pools" / "problems"
+    problems_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for rec in store.finished().values():
+        if rec.candidates_passed is None:
+            continue
+        result = Result.model_validate_json(store.result_path(rec.id).read_text())
+        if result.candidates_private is None:
+            continue
+        source = bench / f"{rec.id}.json"
+        (problems_dir / source.name).write_text(source.read_text())
+        rows.append(
+            {
+                "problem": source.name,
+                "codes": [c.code for c in result.candidates],
+                "right": result.candidates_private,
+            }
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(f"wrote {len(rows)} pools to {out}")
+
+
+def load_pools(limit: int | None) -> list[Pool]:
+    pools: list[Pool] = []
+    for path in sorted((HERE / "pools").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            problem = load_problem(_find(row["problem"]))
+            pools.append(Pool(problem, row["codes"], row["right"]))
+    for path in sorted((HERE / "problems").glob("*.json")):
+        stem = path.name.removesuffix(".json")
+        right = (path.parent / f"{stem}.right.py").read_text()
+        wrong = (path.parent / f"{stem}.wrong.py").read_text()
+        pools.append(Pool(load_problem(path), [right, wrong], [True, False]))
+    return [_shuffled(p) for p in (pools[:limit] if limit else pools)]
+
+
+def _shuffled(pool: Pool) -> Pool:
+    """The pool in an order fixed by the problem id: a program's place must not tell
+    whether it is right (tie-breaks and ``public`` prefer the first)."""
+    order = list(range(len(pool.codes)))
+    random.Random(pool.problem.id).shuffle(order)
+    return Pool(pool.problem, [pool.codes[i] for i in order], [pool.right[i] for i in order])
+
+
+def _find(name: str) -> Path:
+    """A pool's problem file, kept beside the pools."""
+    path = HERE / "pools" / "problems" / name
+    if not path.exists():
+        raise SystemExit(f"{path}: problem file not found")
+    return path
+
+
+async def candidates_for(ctx: Context, pool: Pool) -> list[Candidate]:
+    out = []
+    for i, code in enumerate(pool.codes):
+        public = await ctx.run_public(code)
+        out.append(
+            Candidate(index=i, attempts=[Attempt(round=0, code=code, reply="", public=public)])
+        )
+    return out
+
+
+def is_mixed(cands: list[Candidate], right: list[bool]) -> bool:
+    pooled = public_pool(cands)
+    verdicts = {right[c.index] for c in pooled}
+    return verdicts == {True, False}
+
+
+async def bench(
+    model_spec: str, base_url: str | None, limit: int | None, seed: int
+) -> list[dict[str, Any]]:
+    pools = load_pools(limit)
+    model = build_model(ModelSpec(model=model_spec, base_url=base_url))
+    await model.warm()
+    rows: list[dict[str, Any]] = []
+    async with LocalSandbox() as box:
+        prepared = []
+        for pool in pools:
+            ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
+            cands = await candidates_for(ctx, pool)
+            if is_mixed(cands, pool.right):
+                prepared.append((pool, cands))
+        print(f"{len(prepared)} mixed pools of {len(pools)}", file=sys.stderr)
+        for name in STRATEGIES:
+            picks, calls, tokens, seconds = [], [], [], []
+            for pool, cands in prepared:
+                strategy = registry.make("selection", name, {})
+                ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
+                chooser = (
+                    ctx.with_private(PrivateScorer(box, pool.problem)) if name == "oracle" else ctx
+                )
+                t = time.perf_counter()
+                record = await strategy.select(chooser, cands)
+                seconds.append(time.perf_counter() - t)
+                usage = ctx.usage()
+                picks.append(record.selected is not None and pool.right[record.selected])
+                calls.append(usage.llm_calls)
+                tokens.append(usage.prompt_tokens + usage.completion_tokens)
+            row = {
+                "strategy": name,
+                "selection_model": model_spec,
+                "mixed_pools": len(prepared),
+                "right": sum(picks),
+                "right_pct": 100 * sum(picks) / len(picks) if picks else None,
+                "calls_per_problem": statistics.fmean(calls) if calls else 0.0,
+                "tokens_per_problem": statistics.fmean(tokens) if tokens else 0.0,
+                "seconds_per_problem": statistics.fmean(seconds) if seconds else 0.0,
+                "picks": {p.problem.id: ok for (p, _), ok in zip(prepared, picks, strict=True)},
+            }
+            rows.append(row)
+            print(
+                f"{name:10s} {row['right']}/{len(prepared)} right "
+                f"({row['right_pct'] or 0:.0f}%), {row['calls_per_problem']:.1f} calls, "
+                f"{row['tokens_per_problem']:,.0f} tokens per problem",
+                file=sys.stderr,
+            )
+    await model.aclose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    ex = sub.add_parser("export")
+    ex.add_argument("run_dir", type=Path)
+    ex.add_argument("out", type=Path)
+    run = sub.add_parser("run")
+    run.add_argument("--model", default="local")
+    run.add_argument("--base-url")
+    run.add_argument("--limit", type=int)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if args.cmd == "export":
+        export(args.run_dir, args.out)
+        return
+    rows = anyio.run(bench, args.model, args.base_url, args.limit, args.seed)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+n = int(input())
+p = list(map(int, input().split()))
+print(max(p) - min(p))

@@ -1,0 +1,2 @@
+n = int(input())
+print(int(sum(map(int, input().split())) / n))
