@@ -40,7 +40,7 @@ table { border-collapse: collapse; margin: 4px 0 8px; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
 td.num, th.num { text-align: right; }
-td:first-child { width: 1%; white-space: nowrap; }
+td:first-child, th:first-child { width: 1%; white-space: nowrap; }
 details { margin: 6px 0; }
 details > summary { cursor: pointer; padding: 3px 0; }
 details.cand { border: 1px solid var(--line); border-radius: 6px; padding: 4px 10px; }
