@@ -153,3 +153,13 @@ def test_a_bad_result_in_a_run_writes_nothing(run_dir: Path, tmp_path: Path) -> 
     assert proc.returncode == 2
     assert f"{bad}: not an agentsstar result" in proc.stderr
     assert not (copy / "view").exists()
+
+
+def test_a_run_is_a_folder_of_pages_not_one_file(run_dir: Path, tmp_path: Path) -> None:
+    proc = cli("view", run_dir, "-o", tmp_path / "run.html")
+    assert proc.returncode == 2
+    assert "a run directory is shown as a folder of pages; name a folder" in proc.stderr
+    proc = cli("view", run_dir, "--problem", EXAMPLES / "reverse-words.json")
+    assert proc.returncode == 2
+    assert "--problem: only for a result file" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
