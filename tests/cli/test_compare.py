@@ -74,9 +74,8 @@ def test_a_rerun_from_the_cache_is_free_and_the_same(
 
 def two_programs(messages: list[dict[str, Any]], body: dict[str, Any]) -> str:
     """Two different right programs for reverse-words (by seed): selection has work."""
-    if "words in reverse order" in messages[-1]["content"]:
-        if body.get("seed", 0) % 2:
-            return "```python\nw = input().split()\nprint(' '.join(reversed(w)))\n```"
+    if "words in reverse order" in messages[-1]["content"] and body.get("seed", 0) % 2:
+        return "```python\nw = input().split()\nprint(' '.join(reversed(w)))\n```"
     return reply(messages, body)
 
 
