@@ -322,7 +322,9 @@ class E2BSandbox(ClosesOnExit):
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         )
         async with self._limiter:
-            last = await batch(self._batch_attempt, program, inputs, limits, results)
+            last: _Outcome | None = await batch(
+                self._batch_attempt, program, inputs, limits, results
+            )
         reason = (last.failure if last is not None else None) or "no attempt was made"
         return [
             r if r is not None else ExecResult(Verdict.SANDBOX_ERROR, error=f"E2B: {reason}")
@@ -568,19 +570,17 @@ class E2BSandbox(ClosesOnExit):
         # cancellation is never held up for ever.
         with anyio.CancelScope(shield=bound is not None), anyio.fail_after(bound):
             try:
-                return cast(
-                    RemoteSandbox,
-                    await self._create(
-                        template=self._template,
-                        timeout=lifetime,
-                        metadata=dict(self._metadata),
-                        **options,
-                    ),
+                remote = await self._create(
+                    template=self._template,
+                    timeout=lifetime,
+                    metadata=dict(self._metadata),
+                    **options,
                 )
             except errors().AuthenticationException as exc:
                 raise SandboxError(
                     f"E2B rejected the API key (check {API_KEY_ENV}): {_short(exc)}"
                 ) from exc
+        return cast(RemoteSandbox, remote)
 
     async def _create_once(self, lifetime: int, key: _IdempotencyKey) -> _Box:
         if self._closed:

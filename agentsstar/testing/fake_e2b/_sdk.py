@@ -78,7 +78,7 @@ RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 def sdk_backoff(attempt: int, random_: Callable[[], float] = random.random) -> float:
     """The SDK's wait before retry ``attempt + 1``: 0.1 s doubling, capped at 10 s,
     jittered down to half (``e2b.retry._backoff_delay``)."""
-    return min(0.1 * 2**attempt, 10.0) * (0.5 + random_() * 0.5)
+    return float(min(0.1 * 2**attempt, 10.0) * (0.5 + random_() * 0.5))
 
 
 def request_timeout_of(opts: dict[str, Any]) -> float | None:
@@ -101,8 +101,8 @@ def status_error(status: int, message: str) -> Exception:
         return ServiceBusyException(
             f"503: Service temporarily unavailable, please retry. - {message}"
         )
-    exc: Any = SandboxException(f"{status}: {message}")
-    exc.status_code = status
+    exc = SandboxException(f"{status}: {message}")
+    exc.status_code = status  # type: ignore[attr-defined]
     return exc
 
 
