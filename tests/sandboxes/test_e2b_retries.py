@@ -5,8 +5,11 @@ and what is not retried. ``FakeE2B`` models the SDK's own retries at its boundar
 from __future__ import annotations
 
 import functools
+import json
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import anyio
@@ -185,3 +188,44 @@ anyio.run(main)
     # (structlog's warnings go to stdout too.)
     results = [line.split()[1:] for line in proc.stdout.splitlines() if line.startswith("RESULT")]
     assert results == [["42", "3", "agentsstar.testing.fake_e2b"], ["True", "1"], ["False"]]
+
+
+async def test_real_sdk_sends_one_key_and_no_retries_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The real SDK against a loopback server that answers every create with a 502:
+    # E2B would see exactly ``attempts`` requests (the SDK alone would make 4 per
+    # call), all under one idempotency key.
+    pytest.importorskip("e2b_code_interpreter")
+    keys: list[str | None] = []
+
+    class BadGateway(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            keys.append(self.headers.get("Idempotency-Key"))
+            body = json.dumps({"code": 502, "message": "bad gateway"}).encode()
+            self.send_response(502)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BadGateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("E2B_API_URL", f"http://127.0.0.1:{server.server_port}")
+        retry = RetryPolicy(attempts=3, max_seconds=60.0, initial_wait=0.01, max_wait=0.05)
+        async with E2BSandbox(api_key="e2b_0000", create_retry=retry) as box:
+            with pytest.raises(SandboxError, match="502"):
+                await box.run(ADD, ADD_INPUTS, FAST)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert len(keys) == 3
+    assert keys[0] is not None and keys[0].startswith("agentsstar-")
+    assert set(keys) == {keys[0]}
