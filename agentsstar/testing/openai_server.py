@@ -90,6 +90,7 @@ class _State:
     faults: collections.deque[Fault] = field(default_factory=collections.deque)
     persistent_fault: Fault | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     connections: set[socket.socket] = field(default_factory=set)
@@ -210,6 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with state.lock:
             state.requests.append(body)
+            state.arrivals.append(time.monotonic())
         fault = state.next_fault()
         # The delay applies to faults too, like a slow server; wait on the stop event
         # so shutting down never waits for a sleeping handler.
@@ -372,6 +374,13 @@ class FakeOpenAIServer:
         """Copies of the JSON bodies of every chat request received, in order."""
         with self._state.lock:
             return list(self._state.requests)
+
+    @property
+    def request_times(self) -> list[float]:
+        """``time.monotonic()`` at which each chat request arrived, in order: the gaps
+        show how long a client waited between retries."""
+        with self._state.lock:
+            return list(self._state.arrivals)
 
     @property
     def request_count(self) -> int:
