@@ -24,7 +24,6 @@ from agentsstar.records import (
 )
 from agentsstar.viewer.components import (
     Html,
-    as_text,
     badge,
     code_block,
     details,
@@ -501,6 +500,3 @@ def result_page(
     """The whole self-contained HTML page for one result."""
     body = result_body(result, problem=problem, raw=raw, back=back)
     return document(f"{result.problem_id} · agentsstar", body)
-
-
-__all__ = ["as_text", "result_body", "result_page"]
