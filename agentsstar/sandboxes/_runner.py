@@ -236,7 +236,11 @@ def _python_paths() -> list[str]:
     for p in paths:
         p = os.path.normpath(os.path.abspath(p))
         if os.path.isdir(p):
+            # Both spellings: the one the interpreter uses (which may pass through a
+            # symlink, e.g. a project's .venv) and the real directory behind it,
+            # which may live under /tmp or a hidden home and must come back too.
             out.add(p)
+            out.add(os.path.realpath(p))
     # Keep only the outermost of nested paths.
     return sorted(p for p in out if not any(p != q and p.startswith(q + "/") for q in out))
 
@@ -255,9 +259,21 @@ def _cover(path: str, keep: list[str], options: str) -> list[str]:
     """Mount a fresh tmpfs over ``path``, re-exposing read-only the ``keep`` paths
     under it (the Python installation, a virtualenv). Returns those re-exposed."""
     inner = [k for k in keep if k.startswith(path.rstrip("/") + "/")]
-    fds = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in inner]
+    links = {}
+    binds = []
+    for k in inner:
+        link = _first_link(path, k)
+        if link is None:
+            binds.append(k)
+        else:
+            # Recreate the link as it is; its target is kept (and re-exposed) on its own.
+            links[link] = os.readlink(link)
+    fds = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in binds]
     try:
         _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        for link, target in links.items():
+            os.makedirs(os.path.dirname(link), 0o755, exist_ok=True)
+            os.symlink(target, link)
         for k, fd in fds:
             os.makedirs(k, 0o755, exist_ok=True)
             _mount(f"/proc/self/fd/{fd}", k, None, MS_BIND | MS_REC)
@@ -274,6 +290,16 @@ def _cover(path: str, keep: list[str], options: str) -> list[str]:
         for _, fd in fds:
             os.close(fd)
     return inner
+
+
+def _first_link(top: str, path: str) -> str | None:
+    """The first component of ``path`` below ``top`` that is a symlink, if any."""
+    parts = os.path.relpath(path, top).split("/")
+    for i in range(1, len(parts) + 1):
+        here = os.path.join(top, *parts[:i])
+        if os.path.islink(here):
+            return here
+    return None
 
 
 def _hide_dir(hidden: str, keep: list[str], iso: Isolation) -> None:
