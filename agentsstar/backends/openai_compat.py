@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 import openai
 import structlog
 
@@ -29,9 +29,10 @@ NO_KEY_PLACEHOLDER = "agentsstar-no-key"
 DEFAULT_TIMEOUT_S = 600.0
 
 
+# URLs are checked with the standard library: the HTTP client under the openai SDK
+# changed (httpx, then httpx2), and agentsstar must not depend on either by name.
 def _is_official_openai(base_url: str) -> bool:
-    host = httpx.URL(base_url).host
-    return host == "api.openai.com"
+    return urlsplit(base_url).hostname == "api.openai.com"
 
 
 class OpenAICompatBackend:
@@ -66,10 +67,11 @@ class OpenAICompatBackend:
             raise ConfigError(f"openai backend: timeout must be positive, got {timeout}")
         url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_API_URL
         try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as exc:
+            parsed = urlsplit(url)
+            parsed.port  # noqa: B018 -- raises ValueError for a port out of range
+        except ValueError as exc:
             raise ConfigError(f"openai backend: invalid base URL {url!r}: {exc}") from exc
-        if parsed.scheme not in ("http", "https") or not parsed.host:
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigError(
                 f"openai backend: invalid base URL {url!r}; expected e.g. http://HOST:8000/v1"
             )

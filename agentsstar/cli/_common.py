@@ -24,7 +24,17 @@ def fail(message: str, *, code: int) -> NoReturn:
     sys.exit(code)
 
 
+_verbosity = 0
+
+
+def verbosity() -> int:
+    """The -v count of the running command (0 before a command has started)."""
+    return _verbosity
+
+
 def setup_logging(verbose: int) -> None:
+    global _verbosity
+    _verbosity = verbose
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     structlog.configure(
         processors=[

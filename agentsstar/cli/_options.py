@@ -42,10 +42,19 @@ Selection = Annotated[
         help="Selection strategy: sstar, majority, public, random, llm-judge, codet, oracle.",
     ),
 ]
-Samples = Annotated[int | None, typer.Option("--samples", "-n", help="Candidates to sample.")]
-Rounds = Annotated[int | None, typer.Option("--rounds", help="Self-debug rounds per candidate.")]
-Temperature = Annotated[float | None, typer.Option("--temperature", help="Sampling temperature.")]
-MaxTokens = Annotated[int | None, typer.Option("--max-tokens", help="Cap on tokens per reply.")]
+Samples = Annotated[
+    int | None, typer.Option("--samples", "-n", min=1, help="Candidates to sample.")
+]
+Rounds = Annotated[
+    int | None, typer.Option("--rounds", min=0, help="Self-debug rounds per candidate.")
+]
+Temperature = Annotated[
+    float | None, typer.Option("--temperature", min=0, max=2, help="Sampling temperature.")
+]
+MaxTokens = Annotated[
+    int | None,
+    typer.Option("--max-tokens", min=16, max=32768, help="Cap on tokens per reply."),
+]
 Seed = Annotated[int | None, typer.Option("--seed", help="Base seed (default 0).")]
 Params = Annotated[
     list[str] | None,

@@ -87,7 +87,9 @@ def register(app: typer.Typer) -> None:
     def eval_(
         bench: Annotated[
             Path | None,
-            typer.Argument(help="Directory of problem files, or a JSONL file of problems."),
+            typer.Argument(
+                metavar="BENCH", help="Directory of problem files, or a JSONL file of problems."
+            ),
         ] = None,
         run_dir: Annotated[
             Path | None, typer.Option("--run-dir", help="Where results go (default: runs/<time>).")
@@ -96,13 +98,16 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--resume", help="Continue the run in this directory.")
         ] = None,
         limit: Annotated[
-            int | None, typer.Option("--limit", help="Only the first N problems.")
+            int | None, typer.Option("--limit", min=1, help="Only the first N problems.")
         ] = None,
         ids: Annotated[
             list[str] | None, typer.Option("--ids", help="Only these problem ids (repeatable).")
         ] = None,
         concurrency: Annotated[
-            int | None, typer.Option("--concurrency", "-j", help="Problems at once (default 2).")
+            int | None,
+            typer.Option(
+                "--concurrency", "-j", min=1, max=256, help="Problems at once (default 2)."
+            ),
         ] = None,
         model: opt.Model = None,
         base_url: opt.BaseUrl = None,
@@ -119,7 +124,7 @@ def register(app: typer.Typer) -> None:
         seed: opt.Seed = None,
         param: opt.Params = None,
         deadline: Annotated[
-            float | None, typer.Option("--deadline", help="Seconds allowed per problem.")
+            float | None, typer.Option("--deadline", min=0, help="Seconds allowed per problem.")
         ] = None,
         verbose: opt.Verbose = 0,
     ) -> None:
@@ -134,8 +139,10 @@ def register(app: typer.Typer) -> None:
         if resume is not None:
             given = [f"--{k.replace('_', '-')}" for k, v in flags.items() if v is not None]
             if given:
-                raise ConfigError(
-                    f"--resume continues a run with its saved settings; drop {', '.join(given)}"
+                # A usage error: typer prints it with the short usage line, exit 2.
+                raise typer.BadParameter(
+                    f"continues a run with its saved settings; drop {', '.join(given)}",
+                    param_hint="'--resume'",
                 )
             store = RunStore(resume)
             saved = store.load_config()
@@ -148,8 +155,9 @@ def register(app: typer.Typer) -> None:
             )
         else:
             if bench is None:
-                raise ConfigError(
-                    "BENCH: give a benchmark directory or JSONL file (or --resume RUN_DIR)"
+                raise typer.BadParameter(
+                    "give a benchmark directory or JSONL file (or --resume RUN_DIR)",
+                    param_hint="'BENCH'",
                 )
             extra: dict[str, Any] = {}
             if deadline is not None:

@@ -52,13 +52,14 @@ def import_command(
         typer.Option(help="Keep only these difficulties (repeat or comma-separate)."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="Write at most this many problems (after filters).")
+        int | None, typer.Option(min=1, help="Write at most this many problems (after filters).")
     ] = None,
     include_generated: Annotated[
         bool, typer.Option(help="codecontests: add generated tests to the private tests.")
     ] = False,
     max_generated: Annotated[
-        int, typer.Option(help="codecontests: at most this many generated tests per problem.")
+        int,
+        typer.Option(min=0, help="codecontests: at most this many generated tests per problem."),
     ] = 100,
     overwrite: Annotated[
         bool, typer.Option(help="Write into an OUT_DIR that already holds problem files.")

@@ -54,7 +54,9 @@ def print_table(summaries: list[RunSummary]) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
-        run_dirs: Annotated[list[Path], typer.Argument(help="Run directories to compare.")],
+        run_dirs: Annotated[
+            list[Path], typer.Argument(metavar="RUN_DIR...", help="Run directories to compare.")
+        ],
         plot_file: Annotated[
             Path | None, typer.Option("--plot", help="Draw pass@1 against tokens to this PNG.")
         ] = None,

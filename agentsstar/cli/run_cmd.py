@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         seed: opt.Seed = None,
         param: opt.Params = None,
         deadline: Annotated[
-            float | None, typer.Option("--deadline", help="Give up after this many seconds.")
+            float | None, typer.Option("--deadline", min=0, help="Give up after this many seconds.")
         ] = None,
         verbose: opt.Verbose = 0,
     ) -> None:
