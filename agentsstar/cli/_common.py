@@ -15,7 +15,10 @@ from rich.markup import escape
 
 # Everything but the selected program goes to stderr, so stdout can be piped.
 # Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns.
-console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+# emoji=False: model names such as openai:m would print as emoji codes (":m:").
+console = Console(
+    stderr=True, highlight=False, emoji=False, width=None if sys.stderr.isatty() else 160
+)
 
 
 def fail(message: str, *, code: int) -> NoReturn:

@@ -85,7 +85,9 @@ def import_command(
     )
     source = None if src in BUILTIN_SOURCES else Path(src)
     report = import_problems(format, source, out_dir, options, overwrite=overwrite)
-    Console(stderr=True).print(summary(report), markup=False, highlight=False, soft_wrap=True)
+    Console(stderr=True, emoji=False).print(
+        summary(report), markup=False, highlight=False, soft_wrap=True
+    )
 
 
 def summary(report: ImportReport) -> str:

@@ -130,6 +130,8 @@ def test_base_install_reports_usage_errors_and_unreachable_server() -> None:
     )  # fmt: skip
     assert down.returncode == 1
     [line] = [x for x in down.stderr.splitlines() if x.startswith("error:")]
+    # The model name is printed as given (rich would turn ":m:" into an emoji).
+    assert line.startswith("error: ModelError: openai:m: "), line
     assert "connection to http://127.0.0.1:9/v1 failed" in line, down.stderr
     assert "Traceback" not in down.stderr
 
