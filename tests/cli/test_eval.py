@@ -16,7 +16,7 @@ import pytest
 from agentsstar.testing.openai_server import FakeOpenAIServer
 
 from .fake_model import reply
-from .test_run import EXAMPLES, cli
+from .test_run import EXAMPLES, cli, flat
 
 EXPECTED = {
     "balanced-brackets": True,
@@ -95,7 +95,8 @@ def test_resume_refuses_new_settings(tmp_path: Path) -> None:
     run_dir.mkdir()
     (run_dir / "config.json").write_text("{}")
     proc = cli("eval", "--resume", str(run_dir), "--model", "openai:other")
-    assert proc.returncode == 2 and "drop --model" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "'--resume': continues a run with its saved settings; drop --model" in flat(proc.stderr)
 
 
 def test_server_down_is_recorded_as_error_not_failure(tmp_path: Path) -> None:
