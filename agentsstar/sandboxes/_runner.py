@@ -157,6 +157,9 @@ def _enter_namespaces(iso: Isolation) -> None:
     namespace with ``kill(-1)``; candidates cannot signal it.
     """
     root = os.geteuid() == 0
+    # Read before unsharing: inside a new, still unmapped user namespace getuid()
+    # answers the overflow uid (65534), which we may not map.
+    uid, gid = os.getuid(), os.getgid()
     base = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
     attempts = [base] if root else []
     attempts.append(base | CLONE_NEWUSER)
@@ -183,7 +186,6 @@ def _enter_namespaces(iso: Isolation) -> None:
                 iso.warnings.append(f"no {attr.replace('_', ' ')}: {exc}")
         return
     if done & CLONE_NEWUSER:
-        uid, gid = os.getuid(), os.getgid()
         try:
             with open("/proc/self/setgroups", "w") as f:
                 f.write("deny")
