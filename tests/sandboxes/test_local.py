@@ -380,19 +380,17 @@ async def test_virtualenv_reached_through_a_symlink_stays_usable(
         link = os.path.join(project, ".venv")
         os.symlink(venv, link)
         code = (
-            "import os, sys, numpy, only_in_this_venv\n"
-            "print(only_in_this_venv.ANSWER, int(numpy.arange(4).sum()))\n"
+            "import os, sys, only_in_this_venv\n"
+            "print(only_in_this_venv.ANSWER)\n"
             "print(os.path.exists(sys.executable))\n"
         )
         async with LocalSandbox(max_workers=1, python=os.path.join(link, "bin", "python")) as box:
-            # numpy's BLAS needs more room than FAST gives.
-            limits = Limits(time_s=10.0, memory_mb=1024, output_bytes=10_000)
-            results = await box.run(stdin(code), ["", ""], limits)
+            results = await box.run(stdin(code), ["", ""], FAST)
     finally:
         shutil.rmtree(project)
     if box.isolation is None or not box.isolation.get("mount_ns"):
         pytest.skip("no mount namespace here: /tmp is not replaced")
-    assert [(r.verdict, r.stdout) for r in results] == [(Verdict.OK, "42 6\nTrue\n")] * 2, results
+    assert [(r.verdict, r.stdout) for r in results] == [(Verdict.OK, "42\nTrue\n")] * 2, results
 
 
 async def test_runner_start_is_retried_once_then_reported(
