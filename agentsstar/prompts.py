@@ -119,15 +119,35 @@ def debug_messages(problem: Problem, history: Sequence[Attempt]) -> list[Message
     return msgs
 
 
+def call_text(problem: Problem, args: Sequence[Any]) -> str:
+    """A function problem's call on ``args``, as Python reads it: ``f([1, 2], 'x')``."""
+    name = (problem.entry_point or "f").split(".")[-1]
+    return f"{name}(" + ", ".join(repr(a) for a in args) + ")"
+
+
 def _input_format(problem: Problem) -> str:
+    """How to write inputs, shown with this problem's own public-test inputs (valid by
+    construction) rather than a generic example whose shape may fit no argument list."""
+    examples = [t.input for t in problem.public_tests[:2]]
     if problem.kind == "stdin":
+        shown = json.dumps(examples) if examples else '["<line 1>\\n<line 2>\\n"]'
         return (
-            "Each test input is a JSON string holding the complete standard input "
-            '(use \\n for line breaks), e.g. ["3\\n1 2 3\\n", "1\\n5\\n"].'
+            "Each test input is one JSON string holding the complete standard input "
+            "(\\n for line breaks). The format, shown "
+            f"with this problem's own example inputs (write new ones): {shown}"
         )
+    name = (problem.entry_point or "f").split(".")[-1]
+    if not examples:
+        return (
+            f"Each test input is one JSON array holding the positional arguments of one "
+            f"call of `{name}`, in the order of its signature."
+        )
+    calls = " and ".join(call_text(problem, x) for x in examples)
     return (
-        "Each test input is a JSON array of the positional arguments for one call, "
-        "e.g. [[[1, 2, 3], 4], [[], 0]] for two calls f([1, 2, 3], 4) and f([], 0)."
+        f"Each test input is one JSON array holding the positional arguments of one call "
+        f"of `{name}`, in the order of its signature. The "
+        f"format, shown with this problem's own examples: {json.dumps(examples)} for the "
+        f"calls {calls} (write new ones)."
     )
 
 
