@@ -121,6 +121,14 @@ def extract_items(reply: str) -> tuple[list[Any], bool] | None:
 
 def _items(text: str) -> tuple[list[Any], bool] | None:
     values, partial = _top_level_values(text)
+    if partial is not None:
+        # Cut short or unbalanced: one item per line may read more of it.
+        by_line: list[Any] = []
+        for line in text.splitlines():
+            found, cut = _top_level_values(line.strip().rstrip(","))
+            by_line += found + (cut or [])
+        if len(by_line) > len(values) + len(partial):
+            return by_line, True
     if not values:
         # Only an unterminated array: the reply was cut inside the list of items.
         return (partial, True) if partial else None

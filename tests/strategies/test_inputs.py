@@ -205,28 +205,48 @@ def test_model_written_outputs_are_never_kept() -> None:
 # -- prompts ---------------------------------------------------------------------------
 
 
+def whole(messages: list[Any]) -> str:
+    return "\n".join(m.content for m in messages)
+
+
 def test_format_example_comes_from_the_problems_own_public_inputs() -> None:
-    text = prompts.input_generation_messages(PARENS, 8)[-1].content
+    msgs = prompts.input_generation_messages(PARENS, 8)
+    text = whole(msgs)
     assert "[[1, 2, 3], 4]" not in text
-    assert '[["( ) (( ))"]]' in text
-    assert "separate_paren_groups('( ) (( ))')" in text
+    # Shown as the model's own answer to "write the examples' inputs", then a request
+    # for different ones.
+    assert msgs[-2].role == "assistant" and '[["( ) (( ))"]]' in msgs[-2].content
+    assert "separate_paren_groups('( ) (( ))')" in msgs[-2].content
+    assert "different from the examples" in msgs[-1].content
     assert "def separate_paren_groups(paren_string: str)" in text  # the signature
-    stdin = prompts.input_generation_messages(STDIN, 8)[-1].content
-    assert '["2\\n4 5\\n"]' in stdin
-    d = prompts.distinguish_messages(CLOSE, "a = 1\n", "b = 2\n", 3)[-1].content
-    assert "has_close_elements([1.0, 2.0, 3.0], 0.5)" in d
+    assert '["2\\n4 5\\n"]' in whole(prompts.input_generation_messages(STDIN, 8))
+    d = prompts.distinguish_messages(CLOSE, "a = 1\n", "b = 2\n", 3)
+    assert "[[[1.0, 2.0, 3.0], 0.5]]" in d[-2].content
+    assert "Program A:" in d[-1].content and "would produce different outputs" in d[-1].content
 
 
 def test_example_of_the_prompt_parses_back_to_the_public_inputs() -> None:
     # The example is valid by construction: the parser reads it as the public inputs,
     # which it then drops (they cannot split candidates that all pass them).
     for problem in (SUM, PARENS, CLOSE, STDIN):
-        text = prompts.input_generation_messages(problem, 8)[-1].content
-        example = text.split("own ", 1)[1].split(": ", 1)[1].split(" for the calls")[0]
-        example = example.split(" (write")[0]
+        example = prompts.input_generation_messages(problem, 8)[-2].content
         report = parse_inputs(problem, example, 8)
         assert report.inputs == []
-        assert {r for _, r in report.dropped} == {"a public test's input"}
+        assert [r for _, r in report.dropped] == ["a public test's input"]
+
+
+def test_without_public_tests_the_format_is_described() -> None:
+    bare = SUM.model_copy(update={"public_tests": ()})
+    [_system, user] = prompts.input_generation_messages(bare, 4)
+    assert "positional arguments of one call of `total`" in user.content
+
+
+def test_unbalanced_lines_are_read_one_per_line() -> None:
+    # A 0.5B reply (HumanEval/1): each line opens two brackets and closes one.
+    reply = '```json\n[\n    [["(()())"], \n    [["(())"], \n    [["(( ))"], \n'
+    report = parse_inputs(PARENS, reply, 8)
+    assert report.inputs == [["(()())"], ["(())"], ["(( ))"]]
+    assert report.truncated
 
 
 # -- the record when nothing is usable -------------------------------------------------
