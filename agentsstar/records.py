@@ -76,6 +76,23 @@ class Candidate(BaseModel):
         return self.final.code
 
 
+class DroppedInput(BaseModel):
+    """An item of a model's reply that was not used as an input, and why."""
+
+    item: str  # the item as the model wrote it (clipped)
+    reason: str
+
+
+class InputSynthesis(BaseModel):
+    """One model call for inputs (or tests): what its reply held, what was kept."""
+
+    purpose: str  # "inputs", "distinguish 0 and 3", "codet tests"
+    parsed: int  # items found in the reply
+    kept: int
+    truncated: bool = False  # the reply was cut short; its complete items were read
+    dropped: list[DroppedInput] = Field(default_factory=list)
+
+
 Vote = Literal["a", "b", "none"]
 
 
@@ -90,6 +107,7 @@ class Comparison(BaseModel):
     votes: list[Vote] = Field(default_factory=list)
     winner: int | None = None
     reason: str = ""
+    synthesis: InputSynthesis | None = None  # the call for distinguishing inputs, if made
 
 
 class SelectionRecord(BaseModel):
@@ -104,6 +122,7 @@ class SelectionRecord(BaseModel):
     comparisons: list[Comparison] = Field(default_factory=list)
     upper_bound: bool = False  # True for oracle selection: not a real strategy
     note: str = ""
+    synthesis: list[InputSynthesis] = Field(default_factory=list)  # per model call for inputs
 
 
 class StageUsage(BaseModel):

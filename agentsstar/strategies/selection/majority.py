@@ -34,12 +34,15 @@ class MajoritySelection(StrategyBase):
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
         if inp.settled_without_execution(record, pooled):
             return record
-        inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
-        behaviour = await inp.run_all(ctx, pooled, inputs)
+        report = await inp.synthesise_inputs(ctx, self.num_inputs)
+        record.synthesis.append(report.record("inputs"))
+        behaviour = await inp.run_all(ctx, pooled, report.inputs)
         record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
         record.clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.selected = inp.representative(record.clusters[0], pooled)
         record.note = (
             f"largest of {len(record.clusters)} clusters ({len(record.clusters[0])} members)"
+            if behaviour.inputs
+            else inp.fallback_note([report], behaviour, pooled)
         )
         return record

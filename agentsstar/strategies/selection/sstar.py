@@ -24,7 +24,7 @@ from pydantic import Field
 
 from agentsstar import prompts
 from agentsstar.context import Context
-from agentsstar.extract import extract_choice, extract_json_list
+from agentsstar.extract import extract_choice
 from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
@@ -47,8 +47,9 @@ class SStarSelection(StrategyBase):
         if inp.settled_without_execution(record, pooled):
             return record
         ctx.emit("selection", step="synthesising inputs")
-        inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
-        behaviour = await inp.run_all(ctx, pooled, inputs)
+        report = await inp.synthesise_inputs(ctx, self.num_inputs)
+        record.synthesis.append(report.record("inputs"))
+        behaviour = await inp.run_all(ctx, pooled, report.inputs)
         record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
         clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.clusters = clusters
@@ -56,7 +57,11 @@ class SStarSelection(StrategyBase):
         reps = {inp.representative(m, pooled): m for m in contenders}
         if len(reps) == 1:
             record.selected = next(iter(reps))
-            record.note = "all candidates agree on every synthesised input"
+            record.note = (
+                f"all candidates agree on every synthesised input ({len(behaviour.inputs)})"
+                if behaviour.inputs
+                else inp.fallback_note([report], behaviour, pooled)
+            )
             return record
         by_index = {c.index: c for c in pooled}
         sizes = {rep: len(members) for rep, members in reps.items()}
@@ -88,15 +93,15 @@ class SStarSelection(StrategyBase):
         assert a.code is not None and b.code is not None
         kind = ctx.problem.kind
         inputs: list[Any] = []
+        report: inp.ParsedInputs | None = None
         if self.distinguish:
             reply = await ctx.chat(
                 "selection",
                 prompts.distinguish_messages(ctx.problem, a.code, b.code, self.distinguish_inputs),
                 seed=ctx.seed + 60_000 + number,
             )
-            inputs = inp.clean_inputs(
-                ctx.problem, extract_json_list(reply.text), self.distinguish_inputs
-            )
+            report = inp.parse_inputs(ctx.problem, reply.text, self.distinguish_inputs)
+            inputs = report.inputs
         # The synthesised inputs that already split these two clusters are grounded
         # evidence too; keep them after the new ones.
         known = [
@@ -134,10 +139,15 @@ class SStarSelection(StrategyBase):
             inputs=[s[0] for s in shown],
             outputs_a=[s[1] for s in shown],
             outputs_b=[s[2] for s in shown],
+            synthesis=report.record(f"distinguish {a.index} and {b.index}") if report else None,
         )
         if not shown:
             comp.winner = self._tiebreak(a, b, sizes)
             comp.reason = "no input separates them; larger cluster kept"
+            if report is not None and not report.inputs:
+                comp.reason += "; " + inp.synthesis_note([report]).replace(
+                    "synthesised", "distinguishing"
+                )
             return comp
         xs = [s[0] for s in shown]
         oa = [s[1] for s in shown]
