@@ -119,12 +119,15 @@ async def test_judge_never_sees_model_predicted_outputs(sandbox: LocalSandbox) -
 
 
 async def test_inputs_where_every_candidate_crashes_are_discarded(sandbox: LocalSandbox) -> None:
-    # "oops" makes every candidate raise (len of int); it must not separate anyone.
-    w = world(samples=[WRONG_LEN, CORRECT], inputs=[[5], [[1, 1]]])
+    # Both programs read xs[0]: the empty list (well-formed, so it passes parsing) makes
+    # every candidate raise, and it must not separate anyone.
+    first_then_set = "def count_distinct(xs):\n    xs[0]\n    return len(set(xs))\n"
+    first_then_len = "def count_distinct(xs):\n    xs[0]\n    return len(xs)\n"
+    w = world(samples=[first_then_len, first_then_set], inputs=[[[]], [[1, 1]]])
     result = await run(w, SStarSelection(), sandbox)
     rec = result.selection
     assert rec is not None
-    assert rec.discarded_inputs == [[5]] and rec.inputs == [[[1, 1]]]
+    assert rec.discarded_inputs == [[[]]] and rec.inputs == [[[1, 1]]]
 
 
 async def test_split_vote_goes_to_the_larger_cluster(sandbox: LocalSandbox) -> None:
