@@ -110,6 +110,17 @@ class Comparison(BaseModel):
     synthesis: InputSynthesis | None = None  # the call for distinguishing inputs, if made
 
 
+class InputSource(BaseModel):
+    """One source of selection's test inputs and what it contributed."""
+
+    source: Literal["model", "generator", "mutation"]
+    offered: int = 0  # inputs it produced (after parsing)
+    kept: int = 0  # of those, not already given by an earlier source
+    invalid: int = 0  # dropped after execution: most of the pool failed on them
+    split: bool = False  # at least one of its inputs told pooled candidates apart
+    error: str | None = None  # why it gave nothing, when it did not
+
+
 class SelectionRecord(BaseModel):
     """How the final program was chosen."""
 
@@ -123,6 +134,8 @@ class SelectionRecord(BaseModel):
     upper_bound: bool = False  # True for oracle selection: not a real strategy
     note: str = ""
     synthesis: list[InputSynthesis] = Field(default_factory=list)  # per model call for inputs
+    sources: list[InputSource] = Field(default_factory=list)  # where the inputs came from
+    input_sources: list[str] = Field(default_factory=list)  # the source of each kept input
 
 
 class StageUsage(BaseModel):

@@ -110,8 +110,8 @@ def result_key(r: ExecResult, kind: str) -> str:
 
 async def run_all(ctx: Context, candidates: Sequence[Candidate], inputs: list[Any]) -> Behaviour:
     """Run every candidate on every input (concurrently), then drop the inputs on
-    which every candidate failed: such an input is most likely invalid and must not
-    decide anything."""
+    which most of the pool failed (crashed, timed out...): such an input is most
+    likely invalid and must not decide anything."""
     results: dict[int, list[ExecResult]] = {}
 
     async def one(c: Candidate) -> None:
@@ -121,7 +121,12 @@ async def run_all(ctx: Context, candidates: Sequence[Candidate], inputs: list[An
     async with anyio.create_task_group() as tg:
         for c in candidates:
             tg.start_soon(one, c)
-    keep = [j for j in range(len(inputs)) if any(results[c.index][j].ok for c in candidates)]
+
+    def valid(j: int) -> bool:
+        failed = sum(not results[c.index][j].ok for c in candidates)
+        return 2 * failed <= len(candidates) and failed < len(candidates)
+
+    keep = [j for j in range(len(inputs)) if valid(j)]
     dropped = [inputs[j] for j in range(len(inputs)) if j not in keep]
     return Behaviour(
         inputs=[inputs[j] for j in keep],

@@ -28,6 +28,13 @@ from agentsstar.extract import extract_choice
 from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
+from agentsstar.strategies.selection._sources import (
+    SOURCES,
+    SourceName,
+    gather,
+    record_outcome,
+    sources_note,
+)
 from agentsstar.strategies.selection._tournament import knockout
 
 
@@ -40,17 +47,30 @@ class SStarSelection(StrategyBase):
     max_clusters: int = Field(default=8, ge=2, le=64)  # smaller clusters are not contenders
     judge_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     orders: Literal["both", "one"] = "both"
+    # Where test inputs come from (see _sources): the model writing inputs, the model
+    # writing a generator program, and mutation of the public inputs (no model call).
+    sources: tuple[SourceName, ...] = SOURCES
+    generated_inputs: int = Field(default=8, ge=1, le=100)
+    mutated_inputs: int = Field(default=24, ge=1, le=500)
 
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
         pooled = inp.pool(candidates)
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
         if inp.settled_without_execution(record, pooled):
             return record
-        ctx.emit("selection", step="synthesising inputs")
-        report = await inp.synthesise_inputs(ctx, self.num_inputs)
-        record.synthesis.append(report.record("inputs"))
-        behaviour = await inp.run_all(ctx, pooled, report.inputs)
-        record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
+        ctx.emit("selection", step="gathering inputs")
+        gathered = await gather(
+            ctx,
+            self.sources,
+            model_inputs=self.num_inputs,
+            generated=self.generated_inputs,
+            mutated=self.mutated_inputs,
+        )
+        report = gathered.model_report or inp.ParsedInputs()
+        if gathered.model_report is not None:
+            record.synthesis.append(report.record("inputs"))
+        behaviour = await inp.run_all(ctx, pooled, gathered.inputs)
+        record_outcome(record, gathered, behaviour, pooled, ctx.problem.kind)
         clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.clusters = clusters
         contenders = clusters[: self.max_clusters]
@@ -58,9 +78,10 @@ class SStarSelection(StrategyBase):
         if len(reps) == 1:
             record.selected = next(iter(reps))
             record.note = (
-                f"all candidates agree on every synthesised input ({len(behaviour.inputs)})"
+                f"all candidates agree on every input ({len(behaviour.inputs)}: "
+                f"{sources_note(gathered)})"
                 if behaviour.inputs
-                else inp.fallback_note([report], behaviour, pooled)
+                else inp.fallback_note([report], behaviour, pooled) + f" [{sources_note(gathered)}]"
             )
             return record
         by_index = {c.index: c for c in pooled}
