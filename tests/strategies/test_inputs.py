@@ -55,6 +55,9 @@ CLOSE = Problem(
     starter_code="def has_close_elements(numbers: list[float], threshold: float) -> bool:\n",
     public_tests=[TestCase(input=[[1.0, 2.0, 3.0], 0.5], output=False)],
 )
+# These tests are about the model-written inputs (S* as published); the other
+# input sources have tests of their own (test_sources.py).
+MODEL_ONLY = ("model",)
 
 
 def reasons(problem: Problem, reply: str, limit: int = 8) -> list[str]:
@@ -278,7 +281,7 @@ async def run(w: World, selection: Any, sandbox: LocalSandbox, problem: Problem 
 async def test_sstar_record_says_no_usable_inputs_and_what_decided(sandbox: LocalSandbox) -> None:
     # The generic example, copied: two-argument calls for a one-list function.
     w = world(inputs=[[[1, 2, 3], 4, 5], [[], 0, 1], "x"])
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None
     assert rec.inputs == [] and rec.comparisons == []
@@ -308,7 +311,7 @@ async def test_inputs_every_candidate_fails_on_are_counted_in_the_note(
     )
     samples = ["def div(n, d):\n    return n // d\n", "def div(n, d):\n    return int(n / d)\n"]
     w = world(samples=samples, inputs=[[1, 0]])
-    result = await run(w, SStarSelection(), sandbox, half)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox, half)
     rec = result.selection
     assert rec is not None
     assert rec.discarded_inputs == [[1, 0]] and rec.inputs == []
@@ -321,7 +324,7 @@ async def test_inputs_every_candidate_fails_on_are_counted_in_the_note(
 async def test_sstar_with_usable_objects_tells_the_pool_apart(sandbox: LocalSandbox) -> None:
     # The stdin-style object shape, on a function problem: read as the model meant.
     w = world(inputs=[{"input": [[1, 1, 2]], "output": 3}], distinguishing=[[[5, 5]], 7])
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None
     assert rec.inputs == [[[1, 1, 2]]]
@@ -340,7 +343,7 @@ async def test_unusable_distinguishing_inputs_are_reported_in_the_match(
     samples = [WRONG_LEN, CORRECT]
     # The first synthesised input splits them; the distinguishing reply is unusable.
     w = world(samples=samples, inputs=[[[2, 2]]], distinguishing=["oops", [[1], 2, 3]])
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None
     [comp] = rec.comparisons

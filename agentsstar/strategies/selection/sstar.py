@@ -77,12 +77,13 @@ class SStarSelection(StrategyBase):
         reps = {inp.representative(m, pooled): m for m in contenders}
         if len(reps) == 1:
             record.selected = next(iter(reps))
-            record.note = (
-                f"all candidates agree on every input ({len(behaviour.inputs)}: "
-                f"{sources_note(gathered)})"
-                if behaviour.inputs
-                else inp.fallback_note([report], behaviour, pooled) + f" [{sources_note(gathered)}]"
-            )
+            several = len(self.sources) > 1
+            if behaviour.inputs:
+                record.note = f"all candidates agree on every input ({len(behaviour.inputs)})"
+            else:
+                record.note = inp.fallback_note([report], behaviour, pooled)
+            if several:
+                record.note += f" [{sources_note(gathered)}]"
             return record
         by_index = {c.index: c for c in pooled}
         sizes = {rep: len(members) for rep, members in reps.items()}
