@@ -95,6 +95,152 @@ def _loads_list(text: str) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
+_DATA_LANGS = {"json", "", "python", "py", "python3", "text", "txt", "plaintext", "jsonl"}
+_CLOSE = {"[": "]", "{": "}", "(": ")"}
+_NO_VALUE = object()
+
+
+def extract_items(reply: str) -> tuple[list[Any], bool] | None:
+    """The test items a model listed in ``reply``, however it wrote them, and whether
+    the list was cut short (``max_tokens``): the complete items before the cut are kept.
+
+    Accepted shapes, tried on each fenced block (last first) and then on the whole
+    reply: one JSON or Python-literal array (single quotes, True/None, trailing prose);
+    several top-level values separated by commas (``[1, 2], [3, 4]``); one value per
+    line. ``None`` when nothing parses.
+    """
+    texts = [code for lang, code in _blocks(reply) if lang in _DATA_LANGS]
+    texts.reverse()
+    texts.append(reply)
+    for text in texts:
+        found = _items(text)
+        if found is not None:
+            return found
+    return None
+
+
+def _items(text: str) -> tuple[list[Any], bool] | None:
+    values, partial = _top_level_values(text)
+    if partial is not None:
+        # Cut short or unbalanced: one item per line may read more of it.
+        by_line: list[Any] = []
+        for line in text.splitlines():
+            found, cut = _top_level_values(line.strip().rstrip(","))
+            by_line += found + (cut or [])
+        if len(by_line) > len(values) + len(partial):
+            return by_line, True
+    if not values:
+        # Only an unterminated array: the reply was cut inside the list of items.
+        return (partial, True) if partial else None
+    if len(values) == 1:
+        only = values[0]
+        return (only, False) if isinstance(only, list) else ([only], partial is not None)
+    return values, partial is not None
+
+
+def _top_level_values(text: str) -> tuple[list[Any], list[Any] | None]:
+    """The bracketed or object values at the top level of ``text``, in order, with the
+    prose between them skipped; and, when the text ends inside an array, that array's
+    complete elements (else ``None``)."""
+    values: list[Any] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in "[{":
+            end = _balanced_end(text, i)
+            if end is None:
+                return values, _salvage(text, i) if text[i] == "[" else []
+            value = _literal(text[i:end])
+            if value is not _NO_VALUE:
+                values.append(value)
+                i = end
+                continue
+        i += 1
+    return values, None
+
+
+def _salvage(text: str, start: int) -> list[Any]:
+    """The complete elements of the array opened at ``start`` that never closes."""
+    items: list[Any] = []
+    i = start + 1
+    while i < len(text):
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        if i >= len(text):
+            break
+        if text[i] in "[{(\"'":
+            end = _balanced_end(text, i)
+        else:
+            m = re.compile(r"[^,\]\n]+").match(text, i)
+            end = m.end() if m else None
+            if end is not None and end >= len(text):
+                end = None  # a scalar running into the cut may be incomplete
+        if end is None:
+            break
+        value = _literal(text[i:end].strip())
+        if value is _NO_VALUE:
+            break
+        items.append(value)
+        i = end
+    return items
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """Index just past the value opened at ``start`` (bracket or quote), or ``None``
+    when the text ends first. Quotes and escapes inside strings are respected."""
+    opener = text[start]
+    if opener in "\"'":
+        j = start + 1
+        while j < len(text):
+            if text[j] == "\\":
+                j += 2
+                continue
+            if text[j] == opener:
+                return j + 1
+            j += 1
+        return None
+    stack = [_CLOSE[opener]]
+    j = start + 1
+    while j < len(text):
+        c = text[j]
+        if c in "\"'":
+            end = _balanced_end(text, j)
+            if end is None:
+                return None
+            j = end
+            continue
+        if c in _CLOSE:
+            stack.append(_CLOSE[c])
+        elif c in ")]}":
+            if c != stack[-1]:
+                return None
+            stack.pop()
+            if not stack:
+                return j + 1
+        j += 1
+    return None
+
+
+def _literal(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return _NO_VALUE
+    return _as_json(value)
+
+
+def _as_json(value: Any) -> Any:
+    """Python-literal containers as their JSON counterparts (tuples, sets -> lists)."""
+    if isinstance(value, tuple | list | set | frozenset):
+        return [_as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    return value
+
+
 def extract_choice(reply: str) -> str | None:
     """'A' or 'B' from a judge's reply ("Answer: A" preferred, last mention wins)."""
     found = re.findall(r"(?i)answer\s*[:\-]?\s*\**\s*(?:program\s*)?\(?([AB])\b", reply)

@@ -126,11 +126,13 @@ class Model:
             wait=self._wait,
             sleep=anyio.sleep,
             reraise=True,
-            before_sleep=lambda s: log.warning(
-                "model call failed; retrying",
-                backend=self.name,
-                attempt=s.attempt_number,
-                error=str(s.outcome.exception()) if s.outcome else None,
+            before_sleep=lambda s: (
+                log.info(  # retrying is routine; the final failure is the error line
+                    "model call failed; retrying",
+                    backend=self.name,
+                    attempt=s.attempt_number,
+                    error=str(s.outcome.exception()) if s.outcome else None,
+                )
             ),
         )
         try:

@@ -119,41 +119,75 @@ def debug_messages(problem: Problem, history: Sequence[Attempt]) -> list[Message
     return msgs
 
 
+def call_text(problem: Problem, args: Sequence[Any]) -> str:
+    """A function problem's call on ``args``, as Python reads it: ``f([1, 2], 'x')``."""
+    name = (problem.entry_point or "f").split(".")[-1]
+    return f"{name}(" + ", ".join(repr(a) for a in args) + ")"
+
+
 def _input_format(problem: Problem) -> str:
     if problem.kind == "stdin":
         return (
-            "Each test input is a JSON string holding the complete standard input "
-            '(use \\n for line breaks), e.g. ["3\\n1 2 3\\n", "1\\n5\\n"].'
+            "a JSON array with one element per test: a JSON string holding the complete "
+            "standard input (\\n for line breaks)"
         )
+    name = (problem.entry_point or "f").split(".")[-1]
     return (
-        "Each test input is a JSON array of the positional arguments for one call, "
-        "e.g. [[[1, 2, 3], 4], [[], 0]] for two calls f([1, 2, 3], 4) and f([], 0)."
+        "a JSON array with one element per test: the JSON array of the positional "
+        f"arguments of one call of `{name}`, in the order of its signature"
     )
+
+
+def _inputs_conversation(problem: Problem, context: str, ask: str) -> list[Message]:
+    """A request for test inputs whose format example is the problem's own public-test
+    inputs (valid by construction), shown as the model's own earlier answer so that it
+    sees the exact shape and is asked for *different* ones; a generic example's shape
+    may fit no argument list of this problem, and is copied all the same."""
+    form = _input_format(problem)
+    end = "\nAnswer with one ```json block containing the JSON array of inputs."
+    examples = [t.input for t in problem.public_tests[:3]]
+    msgs = [Message("system", "You are an expert at testing programs.")]
+    if not examples:
+        msgs.append(
+            Message("user", f"{problem_text(problem)}{context}\n\n{ask}\nWrite {form}.{end}")
+        )
+        return msgs
+    calls = ""
+    if problem.kind == "function":
+        calls = " (" + ", ".join(call_text(problem, x) for x in examples) + ")"
+    msgs += [
+        Message(
+            "user",
+            f"{problem_text(problem)}\n\nFirst write the inputs of the examples above as "
+            f"{form}.{end}",
+        ),
+        Message("assistant", f"```json\n{json.dumps(examples)}\n```{calls}"),
+        Message(
+            "user",
+            f"Right.{context}\n\n{ask} They must be different from the examples. Same "
+            f"format: {form}.{end}",
+        ),
+    ]
+    return msgs
 
 
 def input_generation_messages(problem: Problem, count: int) -> list[Message]:
-    user = (
-        problem_text(problem)
-        + f"\n\nDo not solve the problem. Instead write {count} new test INPUTS that would "
+    ask = (
+        f"Do not solve the problem. Instead write {count} new test INPUTS that would "
         "expose wrong solutions: edge cases, tricky cases and a few moderately large "
         "cases. All inputs must be valid for the problem's constraints. Give inputs "
-        "only, no expected outputs.\n"
-        + _input_format(problem)
-        + "\nAnswer with one ```json block containing the JSON array of inputs."
+        "only, no expected outputs."
     )
-    return [Message("system", "You are an expert at testing programs."), Message("user", user)]
+    return _inputs_conversation(problem, "", ask)
 
 
 def distinguish_messages(problem: Problem, code_a: str, code_b: str, count: int) -> list[Message]:
-    user = (
-        problem_text(problem)
-        + f"\n\nProgram A:\n```python\n{code_a}```\n\nProgram B:\n```python\n{code_b}```\n\n"
+    programs = f"\n\nProgram A:\n```python\n{code_a}```\n\nProgram B:\n```python\n{code_b}```"
+    ask = (
         f"These two programs behave differently. Write {count} valid test INPUTS on which "
-        "they would produce different outputs. Give inputs only, no outputs.\n"
-        + _input_format(problem)
-        + "\nAnswer with one ```json block containing the JSON array of inputs."
+        "they would produce different outputs. Give inputs only, no outputs."
     )
-    return [Message("system", "You are an expert at testing programs."), Message("user", user)]
+    return _inputs_conversation(problem, programs, ask)
 
 
 def judge_messages(

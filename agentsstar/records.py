@@ -76,6 +76,23 @@ class Candidate(BaseModel):
         return self.final.code
 
 
+class DroppedInput(BaseModel):
+    """An item of a model's reply that was not used as an input, and why."""
+
+    item: str  # the item as the model wrote it (clipped)
+    reason: str
+
+
+class InputSynthesis(BaseModel):
+    """One model call for inputs (or tests): what its reply held, what was kept."""
+
+    purpose: str  # "inputs", "distinguish 0 and 3", "codet tests"
+    parsed: int  # items found in the reply
+    kept: int
+    truncated: bool = False  # the reply was cut short; its complete items were read
+    dropped: list[DroppedInput] = Field(default_factory=list)
+
+
 Vote = Literal["a", "b", "none"]
 
 
@@ -90,6 +107,18 @@ class Comparison(BaseModel):
     votes: list[Vote] = Field(default_factory=list)
     winner: int | None = None
     reason: str = ""
+    synthesis: InputSynthesis | None = None  # the call for distinguishing inputs, if made
+
+
+class InputSource(BaseModel):
+    """One source of selection's test inputs and what it contributed."""
+
+    source: Literal["model", "generator", "mutation"]
+    offered: int = 0  # inputs it produced (after parsing)
+    kept: int = 0  # of those, not already given by an earlier source
+    invalid: int = 0  # dropped after execution: most of the pool failed on them
+    split: bool = False  # at least one of its inputs told pooled candidates apart
+    error: str | None = None  # why it gave nothing, when it did not
 
 
 class SelectionRecord(BaseModel):
@@ -104,6 +133,9 @@ class SelectionRecord(BaseModel):
     comparisons: list[Comparison] = Field(default_factory=list)
     upper_bound: bool = False  # True for oracle selection: not a real strategy
     note: str = ""
+    synthesis: list[InputSynthesis] = Field(default_factory=list)  # per model call for inputs
+    sources: list[InputSource] = Field(default_factory=list)  # where the inputs came from
+    input_sources: list[str] = Field(default_factory=list)  # the source of each kept input
 
 
 class StageUsage(BaseModel):

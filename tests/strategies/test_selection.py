@@ -41,6 +41,10 @@ from .world import (
     second_shown,
 )
 
+# These tests are about the model-written inputs (S* as published); the other
+# input sources have tests of their own (test_sources.py).
+MODEL_ONLY = ("model",)
+
 pytestmark = pytest.mark.anyio
 
 # Sample order: the correct program is sample 3, after three wrong ones that agree.
@@ -73,7 +77,7 @@ async def run(w: World, selection: object, sandbox: LocalSandbox, **kw: object):
 
 async def test_sstar_picks_the_correct_minority(sandbox: LocalSandbox) -> None:
     w = world()
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None and rec.strategy == "sstar"
     assert result.selected is not None and result.selected.code == CORRECT
@@ -107,7 +111,7 @@ async def test_majority_takes_the_largest_cluster(sandbox: LocalSandbox) -> None
 
 async def test_judge_never_sees_model_predicted_outputs(sandbox: LocalSandbox) -> None:
     w = world()
-    await run(w, SStarSelection(), sandbox)
+    await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     judge_prompts = [p for p in w.prompts if "Both programs were executed" in p]
     # The outputs shown are what the programs really returned on [2, 2, 3]: the
     # wrong program (len) 3, the correct one 2, each under its own label.
@@ -119,17 +123,20 @@ async def test_judge_never_sees_model_predicted_outputs(sandbox: LocalSandbox) -
 
 
 async def test_inputs_where_every_candidate_crashes_are_discarded(sandbox: LocalSandbox) -> None:
-    # "oops" makes every candidate raise (len of int); it must not separate anyone.
-    w = world(samples=[WRONG_LEN, CORRECT], inputs=[[5], [[1, 1]]])
-    result = await run(w, SStarSelection(), sandbox)
+    # Both programs read xs[0]: the empty list (well-formed, so it passes parsing) makes
+    # every candidate raise, and it must not separate anyone.
+    first_then_set = "def count_distinct(xs):\n    xs[0]\n    return len(set(xs))\n"
+    first_then_len = "def count_distinct(xs):\n    xs[0]\n    return len(xs)\n"
+    w = world(samples=[first_then_len, first_then_set], inputs=[[[]], [[1, 1]]])
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None
-    assert rec.discarded_inputs == [[5]] and rec.inputs == [[[1, 1]]]
+    assert rec.discarded_inputs == [[[]]] and rec.inputs == [[[1, 1]]]
 
 
 async def test_split_vote_goes_to_the_larger_cluster(sandbox: LocalSandbox) -> None:
     w = world(judge=first_shown)
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None
     [comp] = rec.comparisons
@@ -155,7 +162,7 @@ async def test_knockout_over_four_clusters_follows_a_decisive_judge(
     sandbox: LocalSandbox,
 ) -> None:
     w = world(samples=FOUR, inputs=SPLITTING_INPUTS, distinguishing=[], judge=BEST_FIRST)
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0], [1], [2], [3]]
     # Top seed meets bottom seed, then the survivors meet; in each match the judge
@@ -175,7 +182,7 @@ async def test_a_position_biased_judge_leaves_every_match_to_the_tie_break(
     # The control for the test above: a judge whose answer depends only on the order
     # splits every match, and the lowest index (a wrong program) wins throughout.
     w = world(samples=FOUR, inputs=SPLITTING_INPUTS, distinguishing=[], judge=biased)
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None
     assert matches(rec) == [(0, 1, 0), (0, 3, 0), (1, 2, 1)]
@@ -190,7 +197,7 @@ THREE = [WRONG_LEN, WRONG_LEN_2, WRONG_TWOS, CORRECT]
 async def test_three_clusters_give_the_middle_seed_a_bye(sandbox: LocalSandbox) -> None:
     judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
     w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
     # Seeds 0 (largest), 2, 3: 0 meets 3 while 2 waits; 2 then meets the winner.
@@ -206,7 +213,7 @@ async def test_clusters_beyond_max_clusters_are_not_contenders(sandbox: LocalSan
     # may contend: it is never shown to the model, let alone selected.
     judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
     w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
-    result = await run(w, SStarSelection(max_clusters=2), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, max_clusters=2), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
     assert [(c.a, c.b, c.winner) for c in rec.comparisons] == [(0, 2, 2)]
@@ -217,7 +224,7 @@ async def test_clusters_beyond_max_clusters_are_not_contenders(sandbox: LocalSan
 
 async def test_one_order_asks_the_judge_once_and_takes_its_word(sandbox: LocalSandbox) -> None:
     w = world()
-    result = await run(w, SStarSelection(orders="one"), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, orders="one"), sandbox)
     rec = result.selection
     assert rec is not None
     [comp] = rec.comparisons
@@ -227,7 +234,7 @@ async def test_one_order_asks_the_judge_once_and_takes_its_word(sandbox: LocalSa
     assert result.usage.by_stage["selection"].llm_calls == 1 + 1 + 1
     # With one order nothing cancels position bias: the first program shown wins.
     biased = world(judge=first_shown)
-    result = await run(biased, SStarSelection(orders="one"), sandbox)
+    result = await run(biased, SStarSelection(sources=MODEL_ONLY, orders="one"), sandbox)
     assert result.selection is not None
     [comp] = result.selection.comparisons
     assert (comp.winner, comp.votes, comp.reason) == (0, ["a"], "judge")
@@ -237,7 +244,7 @@ async def test_without_distinguish_the_judge_sees_only_synthesised_inputs(
     sandbox: LocalSandbox,
 ) -> None:
     w = world()
-    result = await run(w, SStarSelection(distinguish=False), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, distinguish=False), sandbox)
     rec = result.selection
     assert rec is not None
     assert not any("would produce different outputs" in p for p in w.prompts)
@@ -251,7 +258,7 @@ async def test_without_distinguish_the_judge_sees_only_synthesised_inputs(
 
 async def test_one_distinct_passing_program_needs_no_model(sandbox: LocalSandbox) -> None:
     w = world(samples=[CORRECT, CRASHES])
-    result = await run(w, SStarSelection(), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     assert result.selected is not None and result.selected.code == CORRECT
     assert "selection" not in result.usage.by_stage
 

@@ -3,7 +3,6 @@ running every candidate on them, and clustering by behaviour."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +12,16 @@ import anyio
 from agentsstar import prompts
 from agentsstar.checking import output_key
 from agentsstar.context import Context
-from agentsstar.extract import extract_json_list
-from agentsstar.problem import Problem
 from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.sandboxes.base import ExecResult, Verdict
+from agentsstar.strategies.selection._parse import (
+    MAX_INPUT_CHARS,
+    ParsedInputs,
+    parse_inputs,
+    tally,
+)
 
-MAX_INPUT_CHARS = 20_000  # a "moderately large" input; bigger ones are model noise
+__all__ = ["MAX_INPUT_CHARS", "ParsedInputs", "parse_inputs"]
 
 
 def pool(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -52,53 +55,39 @@ def settled_without_execution(record: SelectionRecord, pooled: Sequence[Candidat
     return False
 
 
-def _arity(problem: Problem) -> int | None:
-    sizes = {len(t.input) for t in problem.public_tests if isinstance(t.input, list)}
-    return sizes.pop() if len(sizes) == 1 else None
+def synthesis_note(reports: Sequence[ParsedInputs], invalid: int = 0) -> str:
+    """Why no synthesised input could tell the pool apart: the items parsed, those
+    dropped and why, and those every candidate failed on (most likely invalid)."""
+    parsed = sum(r.parsed for r in reports)
+    reasons = [reason for r in reports for _, reason in r.dropped]
+    reasons += ["every candidate failed on it"] * invalid
+    return f"no usable synthesised inputs ({parsed} parsed, {len(reasons)} dropped" + (
+        f": {tally(reasons)})" if reasons else ")"
+    )
 
 
-def clean_inputs(problem: Problem, raw: Sequence[Any] | None, limit: int) -> list[Any]:
-    """Keep well-formed, distinct, not absurdly large inputs, at most ``limit``."""
-    out: list[Any] = []
-    seen: set[str] = set()
-    arity = _arity(problem)
-    for item in raw or []:
-        value: Any = item
-        if problem.kind == "stdin":
-            if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-                value = "\n".join(str(v) for v in value)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                value = str(value)
-            if not isinstance(value, str) or not value.strip():
-                continue
-            if not value.endswith("\n"):
-                value += "\n"
-        else:
-            if not isinstance(value, list):
-                if arity == 1:
-                    value = [value]
-                else:
-                    continue
-            if arity is not None and len(value) != arity:
-                continue
-        key = json.dumps(value, sort_keys=True)
-        if len(key) > MAX_INPUT_CHARS or key in seen:
-            continue
-        seen.add(key)
-        out.append(value)
-        if len(out) >= limit:
-            break
-    return out
+def fallback_note(
+    reports: Sequence[ParsedInputs], behaviour: Behaviour, pooled: Sequence[Candidate]
+) -> str:
+    """The note of a pick that no synthesised input decided, saying what did."""
+    best = max(c.final.public_passed for c in pooled)
+    total = len(pooled[0].final.public)
+    tied = sum(c.final.public_passed == best for c in pooled)
+    return (
+        synthesis_note(reports, len(behaviour.discarded))
+        + f"; picked on the public tests ({best} of {total} passed"
+        + (f", lowest-numbered of {tied} tied)" if tied > 1 else ")")
+    )
 
 
-async def synthesise_inputs(ctx: Context, count: int, *, seed_offset: int = 0) -> list[Any]:
+async def synthesise_inputs(ctx: Context, count: int, *, seed_offset: int = 0) -> ParsedInputs:
     """Ask the model for test inputs only; outputs come from execution, never the model."""
     reply = await ctx.chat(
         "selection",
         prompts.input_generation_messages(ctx.problem, count),
         seed=ctx.seed + 50_000 + seed_offset,
     )
-    return clean_inputs(ctx.problem, extract_json_list(reply.text), count)
+    return parse_inputs(ctx.problem, reply.text, count)
 
 
 @dataclass
@@ -121,8 +110,8 @@ def result_key(r: ExecResult, kind: str) -> str:
 
 async def run_all(ctx: Context, candidates: Sequence[Candidate], inputs: list[Any]) -> Behaviour:
     """Run every candidate on every input (concurrently), then drop the inputs on
-    which every candidate failed: such an input is most likely invalid and must not
-    decide anything."""
+    which most of the pool failed (crashed, timed out...): such an input is most
+    likely invalid and must not decide anything."""
     results: dict[int, list[ExecResult]] = {}
 
     async def one(c: Candidate) -> None:
@@ -132,7 +121,12 @@ async def run_all(ctx: Context, candidates: Sequence[Candidate], inputs: list[An
     async with anyio.create_task_group() as tg:
         for c in candidates:
             tg.start_soon(one, c)
-    keep = [j for j in range(len(inputs)) if any(results[c.index][j].ok for c in candidates)]
+
+    def valid(j: int) -> bool:
+        failed = sum(not results[c.index][j].ok for c in candidates)
+        return 2 * failed <= len(candidates) and failed < len(candidates)
+
+    keep = [j for j in range(len(inputs)) if valid(j)]
     dropped = [inputs[j] for j in range(len(inputs)) if j not in keep]
     return Behaviour(
         inputs=[inputs[j] for j in keep],

@@ -16,7 +16,7 @@ from pydantic import Field
 from agentsstar import prompts
 from agentsstar.checking import stdout_matches, value_matches
 from agentsstar.context import Context
-from agentsstar.extract import extract_json_list
+from agentsstar.extract import extract_items
 from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
@@ -35,7 +35,8 @@ class CodeTSelection(StrategyBase):
         reply = await ctx.chat(
             "selection", prompts.codet_messages(ctx.problem, self.num_tests), seed=ctx.seed + 90_000
         )
-        tests = self._parse(ctx, extract_json_list(reply.text))
+        tests, report = self._parse(ctx, reply.text)
+        record.synthesis.append(report.record("codet tests"))
         inputs = [t[0] for t in tests]
         behaviour = await inp.run_all(ctx, pooled, inputs)
         record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
@@ -56,25 +57,40 @@ class CodeTSelection(StrategyBase):
         record.clusters = [members for _, members in ranked]
         record.selected = inp.representative(ranked[0][1], pooled)
         best_tests, best_members = ranked[0]
-        record.note = (
-            f"{len(tests)} generated tests; best group: {len(best_members)} candidates × "
-            f"{len(best_tests)} tests passed"
-        )
+        if behaviour.inputs:
+            record.note = (
+                f"{len(tests)} generated tests; best group: {len(best_members)} candidates × "
+                f"{len(best_tests)} tests passed"
+            )
+        else:
+            record.note = inp.fallback_note([report], behaviour, pooled)
         return record
 
-    def _parse(self, ctx: Context, raw: list[Any] | None) -> list[tuple[Any, Any]]:
-        tests: list[tuple[Any, Any]] = []
-        for item in raw or []:
-            if not isinstance(item, dict) or "input" not in item or "output" not in item:
-                continue
-            [x] = inp.clean_inputs(ctx.problem, [item["input"]], 1) or [None]
-            if x is None:
-                continue
-            out = item["output"]
+    def _parse(self, ctx: Context, text: str) -> tuple[list[tuple[Any, Any]], inp.ParsedInputs]:
+        """Tests are objects with an input and an expected output; the input is read
+        as for any synthesised input, the output kept for the agreement score only."""
+        found = extract_items(text)
+        if found is None:
+            return [], inp.parse_inputs(ctx.problem, text, self.num_tests)  # says why
+        items, truncated = found
+        tests = [i for i in items if isinstance(i, dict) and "output" in i]
+        report = inp.parse_inputs(ctx.problem, text, self.num_tests, items=tests)
+        report.parsed, report.truncated = len(items), truncated
+        report.dropped += [
+            (str(i)[:120], "not a test with an output") for i in items if i not in tests
+        ]
+        by_input: dict[str, Any] = {}
+        for item in tests:
+            one = inp.parse_inputs(ctx.problem, "", 1, items=[item])
+            if one.inputs:
+                by_input.setdefault(repr(one.inputs[0]), item["output"])
+        pairs: list[tuple[Any, Any]] = []
+        for x in report.inputs:
+            out = by_input[repr(x)]
             if ctx.problem.kind == "stdin" and not isinstance(out, str):
                 out = str(out)
-            tests.append((x, out))
-        return tests[: self.num_tests]
+            pairs.append((x, out))
+        return pairs, report
 
     @staticmethod
     def _matches(ctx: Context, stdout: str, value: str | None, expected: Any) -> bool:

@@ -16,6 +16,7 @@ from agentsstar.context import Context
 from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
+from agentsstar.strategies.selection._sources import SourceName, gather, record_outcome
 
 
 class MajoritySelection(StrategyBase):
@@ -24,6 +25,11 @@ class MajoritySelection(StrategyBase):
     # The paper's baseline votes over all samples; True first keeps only candidates
     # passing the public tests (as S* does), to isolate the judge's contribution.
     public_filter: bool = False
+    # The paper's baseline clusters on the model's inputs only; give it the other
+    # sources (see sstar) to compare the two on the same evidence.
+    sources: tuple[SourceName, ...] = ("model",)
+    generated_inputs: int = Field(default=8, ge=1, le=100)
+    mutated_inputs: int = Field(default=24, ge=1, le=500)
 
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
         pooled = (
@@ -34,12 +40,23 @@ class MajoritySelection(StrategyBase):
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
         if inp.settled_without_execution(record, pooled):
             return record
-        inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
-        behaviour = await inp.run_all(ctx, pooled, inputs)
-        record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
+        gathered = await gather(
+            ctx,
+            self.sources,
+            model_inputs=self.num_inputs,
+            generated=self.generated_inputs,
+            mutated=self.mutated_inputs,
+        )
+        report = gathered.model_report or inp.ParsedInputs()
+        if gathered.model_report is not None:
+            record.synthesis.append(report.record("inputs"))
+        behaviour = await inp.run_all(ctx, pooled, gathered.inputs)
+        record_outcome(record, gathered, behaviour, pooled, ctx.problem.kind)
         record.clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.selected = inp.representative(record.clusters[0], pooled)
         record.note = (
             f"largest of {len(record.clusters)} clusters ({len(record.clusters[0])} members)"
+            if behaviour.inputs
+            else inp.fallback_note([report], behaviour, pooled)
         )
         return record

@@ -24,10 +24,17 @@ from pydantic import Field
 
 from agentsstar import prompts
 from agentsstar.context import Context
-from agentsstar.extract import extract_choice, extract_json_list
+from agentsstar.extract import extract_choice
 from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
+from agentsstar.strategies.selection._sources import (
+    SOURCES,
+    SourceName,
+    gather,
+    record_outcome,
+    sources_note,
+)
 from agentsstar.strategies.selection._tournament import knockout
 
 
@@ -40,23 +47,43 @@ class SStarSelection(StrategyBase):
     max_clusters: int = Field(default=8, ge=2, le=64)  # smaller clusters are not contenders
     judge_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     orders: Literal["both", "one"] = "both"
+    # Where test inputs come from (see _sources): the model writing inputs, the model
+    # writing a generator program, and mutation of the public inputs (no model call).
+    sources: tuple[SourceName, ...] = SOURCES
+    generated_inputs: int = Field(default=8, ge=1, le=100)
+    mutated_inputs: int = Field(default=24, ge=1, le=500)
 
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
         pooled = inp.pool(candidates)
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
         if inp.settled_without_execution(record, pooled):
             return record
-        ctx.emit("selection", step="synthesising inputs")
-        inputs = await inp.synthesise_inputs(ctx, self.num_inputs)
-        behaviour = await inp.run_all(ctx, pooled, inputs)
-        record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
+        ctx.emit("selection", step="gathering inputs")
+        gathered = await gather(
+            ctx,
+            self.sources,
+            model_inputs=self.num_inputs,
+            generated=self.generated_inputs,
+            mutated=self.mutated_inputs,
+        )
+        report = gathered.model_report or inp.ParsedInputs()
+        if gathered.model_report is not None:
+            record.synthesis.append(report.record("inputs"))
+        behaviour = await inp.run_all(ctx, pooled, gathered.inputs)
+        record_outcome(record, gathered, behaviour, pooled, ctx.problem.kind)
         clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.clusters = clusters
         contenders = clusters[: self.max_clusters]
         reps = {inp.representative(m, pooled): m for m in contenders}
         if len(reps) == 1:
             record.selected = next(iter(reps))
-            record.note = "all candidates agree on every synthesised input"
+            several = len(self.sources) > 1
+            if behaviour.inputs:
+                record.note = f"all candidates agree on every input ({len(behaviour.inputs)})"
+            else:
+                record.note = inp.fallback_note([report], behaviour, pooled)
+            if several:
+                record.note += f" [{sources_note(gathered)}]"
             return record
         by_index = {c.index: c for c in pooled}
         sizes = {rep: len(members) for rep, members in reps.items()}
@@ -88,15 +115,15 @@ class SStarSelection(StrategyBase):
         assert a.code is not None and b.code is not None
         kind = ctx.problem.kind
         inputs: list[Any] = []
+        report: inp.ParsedInputs | None = None
         if self.distinguish:
             reply = await ctx.chat(
                 "selection",
                 prompts.distinguish_messages(ctx.problem, a.code, b.code, self.distinguish_inputs),
                 seed=ctx.seed + 60_000 + number,
             )
-            inputs = inp.clean_inputs(
-                ctx.problem, extract_json_list(reply.text), self.distinguish_inputs
-            )
+            report = inp.parse_inputs(ctx.problem, reply.text, self.distinguish_inputs)
+            inputs = report.inputs
         # The synthesised inputs that already split these two clusters are grounded
         # evidence too; keep them after the new ones.
         known = [
@@ -134,10 +161,15 @@ class SStarSelection(StrategyBase):
             inputs=[s[0] for s in shown],
             outputs_a=[s[1] for s in shown],
             outputs_b=[s[2] for s in shown],
+            synthesis=report.record(f"distinguish {a.index} and {b.index}") if report else None,
         )
         if not shown:
             comp.winner = self._tiebreak(a, b, sizes)
             comp.reason = "no input separates them; larger cluster kept"
+            if report is not None and not report.inputs:
+                comp.reason += "; " + inp.synthesis_note([report]).replace(
+                    "synthesised", "distinguishing"
+                )
             return comp
         xs = [s[0] for s in shown]
         oa = [s[1] for s in shown]

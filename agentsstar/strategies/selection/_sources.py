@@ -1,0 +1,127 @@
+"""Where selection's test inputs come from, and what each source contributed.
+
+Three sources, each recorded in the selection record with whether any of its inputs
+split the pool:
+
+- ``model``: the model writes inputs directly (S* as published);
+- ``generator``: the model writes a short program that prints inputs, run in the
+  sandbox (``_generators``): large and random inputs a small model cannot type out;
+- ``mutation``: the public tests' inputs mutated by type (``_mutation``), no model
+  call at all: valid by construction and close to where programs part.
+
+Inputs are pooled in that order, duplicates dropped (the first source keeps one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from agentsstar.concurrency import map_all
+from agentsstar.context import Context
+from agentsstar.records import Candidate, InputSource, SelectionRecord
+from agentsstar.strategies.selection import _inputs as inp
+from agentsstar.strategies.selection._generators import generated_inputs
+from agentsstar.strategies.selection._mutation import mutants
+from agentsstar.strategies.selection._parse import ParsedInputs, parse_inputs
+
+SourceName = Literal["model", "generator", "mutation"]
+SOURCES: tuple[SourceName, ...] = ("model", "generator", "mutation")
+
+
+@dataclass
+class Gathered:
+    """Inputs from every source, each tagged with where it came from."""
+
+    inputs: list[Any] = field(default_factory=list)
+    origin: list[SourceName] = field(default_factory=list)
+    sources: list[InputSource] = field(default_factory=list)
+    model_report: ParsedInputs | None = None  # the direct call's parse, for notes
+
+
+async def gather(
+    ctx: Context,
+    sources: Sequence[SourceName],
+    *,
+    model_inputs: int,
+    generated: int,
+    mutated: int,
+) -> Gathered:
+    """Ask every source in ``sources`` (the model calls run concurrently)."""
+    out = Gathered()
+    found: dict[SourceName, list[Any]] = {}
+    notes: dict[SourceName, str | None] = {}
+
+    async def ask(source: SourceName) -> None:
+        if source == "model":
+            report = await inp.synthesise_inputs(ctx, model_inputs)
+            out.model_report = report
+            found["model"] = report.inputs
+            notes["model"] = None if report.inputs else "no usable input in the reply"
+        elif source == "generator":
+
+            def clean(raw: Sequence[Any]) -> list[Any]:
+                return parse_inputs(ctx.problem, "", generated, items=list(raw)).inputs
+
+            outcome = await generated_inputs(ctx, generated, clean)
+            found["generator"] = outcome.inputs
+            notes["generator"] = outcome.error
+        else:
+            found["mutation"] = mutants(ctx.problem, limit=mutated, seed=ctx.seed)
+            notes["mutation"] = None if found["mutation"] else "no public input to mutate"
+
+    await map_all(ask, list(sources))
+    seen: set[str] = set()
+    for source in sources:
+        offered = found.get(source, [])
+        kept = 0
+        for value in offered:
+            key = repr(value)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.inputs.append(value)
+            out.origin.append(source)
+            kept += 1
+        out.sources.append(
+            InputSource(source=source, offered=len(offered), kept=kept, error=notes.get(source))
+        )
+    return out
+
+
+def record_outcome(
+    record: SelectionRecord,
+    gathered: Gathered,
+    behaviour: inp.Behaviour,
+    pooled: Sequence[Candidate],
+    kind: str,
+) -> None:
+    """Fill the record's inputs, their sources, and which sources split the pool."""
+    record.inputs, record.discarded_inputs = behaviour.inputs, behaviour.discarded
+    origin_of = {repr(x): o for x, o in zip(gathered.inputs, gathered.origin, strict=True)}
+    record.input_sources = [origin_of.get(repr(x), "model") for x in behaviour.inputs]
+    splitting: set[str] = set()
+    for j, x in enumerate(behaviour.inputs):
+        keys = {inp.result_key(behaviour.results[c.index][j], kind) for c in pooled}
+        if len(keys) > 1:
+            splitting.add(origin_of.get(repr(x), "model"))
+    dropped: dict[str, int] = {}
+    for x in behaviour.discarded:
+        source = origin_of.get(repr(x), "model")
+        dropped[source] = dropped.get(source, 0) + 1
+    for s in gathered.sources:
+        s.split = s.source in splitting
+        s.invalid = dropped.get(s.source, 0)
+    record.sources = gathered.sources
+
+
+def sources_note(gathered: Gathered) -> str:
+    """What the sources gave, for a record whose inputs decided nothing."""
+    parts = []
+    for s in gathered.sources:
+        what = f"{s.source}: {s.kept} inputs"
+        if s.error:
+            what += f" ({s.error})"
+        parts.append(what)
+    return "; ".join(parts)
