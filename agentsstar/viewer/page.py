@@ -13,9 +13,10 @@ from typing import Any
 
 from agentsstar.problem import Problem
 from agentsstar.records import (
-    Attempt,
     Candidate,
     Comparison,
+    InputSource,
+    InputSynthesis,
     PrivateScore,
     Result,
     SelectionRecord,
@@ -41,8 +42,25 @@ from agentsstar.viewer.document import document
 Raw = Mapping[str, Any]
 
 
-def _fields(model: type[Any]) -> set[str]:
-    return set(model.model_fields)
+# The fields each section renders itself. Anything else a record holds (a field added
+# to the model later, or one from a newer agentsstar in the file) is shown generically.
+RESULT_SHOWN = {
+    "problem_id", "model", "models", "strategies", "selected", "candidates", "selection",
+    "usage", "timings", "private", "candidates_private", "budget",
+}  # fmt: skip
+CANDIDATE_SHOWN = {"index", "note", "attempts"}
+ATTEMPT_SHOWN = {"round", "code", "reply", "public"}
+SELECTION_SHOWN = {
+    "strategy", "selected", "pool", "inputs", "discarded_inputs", "clusters", "comparisons",
+    "upper_bound", "note", "synthesis", "sources", "input_sources",
+}  # fmt: skip
+COMPARISON_SHOWN = {
+    "a", "b", "inputs", "outputs_a", "outputs_b", "votes", "winner", "reason", "synthesis",
+}  # fmt: skip
+USAGE_SHOWN = {
+    "llm_calls", "prompt_tokens", "completion_tokens", "cached_calls", "cached_tokens",
+    "by_stage", "by_model",
+}  # fmt: skip
 
 
 def _at(raw: Raw | None, *path: str | int) -> Any:
@@ -164,7 +182,7 @@ def _round(cand: Candidate, k: int, raw: Raw | None) -> Html:
         label = f"public-test outcomes ({attempt.public_passed}/{total} passed)"
         parts.append(details(label, outcomes_table(attempt.public), open_=failed > 0 and k == 0))
     parts.append(details("model reply", tag("pre", attempt.reply, cls="prose")))
-    parts.append(extras_block(raw, _fields(Attempt)))
+    parts.append(extras_block(raw, ATTEMPT_SHOWN))
     return join(parts)
 
 
@@ -195,7 +213,7 @@ def candidate_block(
     body: list[Html] = []
     if cand.note:
         body.append(tag("p", join([tag("b", "note: "), esc(cand.note)])))
-    body.append(extras_block(raw, _fields(Candidate)))
+    body.append(extras_block(raw, CANDIDATE_SHOWN))
     for k in range(len(cand.attempts)):
         body.append(_round(cand, k, _at(raw, "attempts", k)))
     cls = "cand picked" if picked else "cand"
@@ -232,10 +250,51 @@ def candidates_section(result: Result, raw: Raw | None) -> Html:
 # -- selection ---------------------------------------------------------------------
 
 
-def _inputs_list(inputs: Sequence[Any]) -> Html:
+def _inputs_list(inputs: Sequence[Any], sources: Sequence[str] = ()) -> Html:
     if not inputs:
         return tag("p", "none", cls="muted")
+    if len(sources) == len(inputs):
+        rows = [[str(i), s, pre(v)] for i, (v, s) in enumerate(zip(inputs, sources, strict=True))]
+        return table(["#", "from", "input"], rows)
     return table(["#", "input"], [[str(i), pre(v)] for i, v in enumerate(inputs)])
+
+
+def sources_table(sources: Sequence[InputSource]) -> Html:
+    rows = []
+    for src in sources:
+        rows.append(
+            [
+                src.source,
+                f"{src.offered:,}",
+                f"{src.kept:,}",
+                f"{src.invalid:,}",
+                badge("split the pool", "info") if src.split else badge("no split", "plain"),
+                pre(src.error) if src.error else "",
+            ]
+        )
+    headers = ["source", "offered", "kept", "invalid", "told candidates apart?", "why nothing"]
+    return table(headers, rows)
+
+
+def synthesis_table(calls: Sequence[InputSynthesis]) -> Html:
+    rows = []
+    for call in calls:
+        dropped: Html | str = ""
+        if call.dropped:
+            dropped = details(
+                f"{len(call.dropped)} dropped",
+                table(["item", "reason"], [[pre(d.item), d.reason] for d in call.dropped]),
+            )
+        rows.append(
+            [
+                call.purpose,
+                f"{call.parsed:,}",
+                f"{call.kept:,}",
+                badge("reply cut short", "warn") if call.truncated else "",
+                dropped,
+            ]
+        )
+    return table(["model call", "items in reply", "kept", "", "dropped"], rows)
 
 
 def comparison_block(n: int, comp: Comparison, raw: Raw | None) -> Html:
@@ -272,7 +331,9 @@ def comparison_block(n: int, comp: Comparison, raw: Raw | None) -> Html:
     ]
     votes = ", ".join(comp.votes) if comp.votes else "none"
     body.append(_dl([("votes", votes), ("reason", comp.reason or "–")]))
-    body.append(extras_block(raw, _fields(Comparison)))
+    if comp.synthesis is not None:
+        body.append(synthesis_table([comp.synthesis]))
+    body.append(extras_block(raw, COMPARISON_SHOWN))
     return details(summary, join(body))
 
 
@@ -314,8 +375,13 @@ def selection_section(result: Result, raw: Raw | None) -> Html:
     if sel.note:
         facts.append(("note", sel.note))
     parts = [_dl(facts)]
+    if sel.sources:
+        parts.append(tag("h3", "Where the inputs came from"))
+        parts.append(sources_table(sel.sources))
+    if sel.synthesis:
+        parts.append(details("model calls for inputs", synthesis_table(sel.synthesis)))
     parts.append(tag("h3", f"Synthesised inputs kept ({len(sel.inputs)})"))
-    parts.append(_inputs_list(sel.inputs))
+    parts.append(_inputs_list(sel.inputs, sel.input_sources))
     if sel.discarded_inputs:
         parts.append(
             details(
@@ -323,7 +389,7 @@ def selection_section(result: Result, raw: Raw | None) -> Html:
                 _inputs_list(sel.discarded_inputs),
             )
         )
-    more = extras_block(raw, _fields(SelectionRecord))
+    more = extras_block(raw, SELECTION_SHOWN)
     if more:
         parts.append(tag("h3", "More of the selection record"))
         parts.append(more)
@@ -402,7 +468,7 @@ def usage_section(result: Result, raw: Raw | None) -> Html:
     parts = [tag("h3", "Usage by stage"), table(headers, rows)]
     if u.by_model:
         parts += [tag("h3", "Usage by model"), table(headers, _usage_rows(u.by_model))]
-    parts.append(extras_block(_at(raw, "usage"), _fields(Usage)))
+    parts.append(extras_block(_at(raw, "usage"), USAGE_SHOWN))
     parts.append(tag("h3", "Timings"))
     parts.append(
         table(["stage", "seconds"], [[k, f"{v:.2f}"] for k, v in result.timings.items()])
@@ -429,8 +495,7 @@ def run_section(result: Result, raw: Raw | None) -> Html:
                 ),
             )
         )
-    known = _fields(Result)
-    parts = [_dl(facts), extras_block(raw, known)]
+    parts = [_dl(facts), extras_block(raw, RESULT_SHOWN)]
     return join(parts)
 
 

@@ -30,6 +30,10 @@ FIXED = "line = input()\nprint(' '.join(reversed(line.split())))\n"
 FIVE_WORDS = "print(' '.join(input().split()[:5][::-1]))\n"
 PLAIN = "print(' '.join(input().split()[::-1]))\n"
 SAMPLES = (HOSTILE, BUGGY, FIVE_WORDS, PLAIN)
+# Asked for a program that prints test inputs: one long line, one short.
+GENERATOR = (
+    "import json\nprint(json.dumps([' '.join('w%d' % i for i in range(9)) + '\\n', 'q\\n']))\n"
+)
 
 
 def scripted_model() -> ScriptedBackend:
@@ -37,6 +41,8 @@ def scripted_model() -> ScriptedBackend:
 
     def reply(messages: Sequence[Message], params: GenerationParams) -> str:
         text = messages[-1].content
+        if "generators" in messages[0].content:
+            return f"```python\n{GENERATOR}```"
         if "Both programs were executed" in text:
             return "Every word must be kept.\nAnswer: A"
         if "behave differently" in text:

@@ -107,7 +107,7 @@ def test_problem_statement_and_public_tests(result: Result, problem: Problem) ->
 def test_fields_the_viewer_does_not_know_are_shown_escaped(result: Result) -> None:
     raw: dict[str, Any] = result.model_dump(mode="json")
     assert raw["selection"] is not None
-    raw["selection"]["input_sources"] = [
+    raw["selection"]["input_notes"] = [
         {"input": "1 2 3\n", "source": "mutation", "split_pool": True},
         {"input": "<img src=x onerror=alert(1)>", "source": "model", "split_pool": False},
     ]
@@ -115,7 +115,7 @@ def test_fields_the_viewer_does_not_know_are_shown_escaped(result: Result) -> No
     page = result_page(result, raw=raw)
     scan = Scan(page)
     sel = scan.text("selection")
-    assert "input_sources" in sel and "mutation" in sel and "split_pool" in sel
+    assert "input_notes" in sel and "mutation" in sel and "split_pool" in sel
     assert "<img src=x onerror=alert(1)>" in sel
     assert "<script>x()</script> a later field" in scan.text("run")
     assert scan.starts["script"] == 0 and scan.starts["img"] == 0
@@ -150,3 +150,27 @@ def test_page_fetches_nothing_and_forbids_script(result: Result, problem: Proble
     ]
     assert policy is not None
     assert "default-src 'none'" in policy and "script-src 'none'" in policy
+
+
+def test_where_each_input_came_from_and_which_sources_split_the_pool(
+    result: Result, problem: Problem
+) -> None:
+    sel = result.selection
+    assert sel is not None
+    sources = {s.source: s for s in sel.sources}
+    # The model's inputs and the generator's long line both tell the five-word program
+    # apart; the generator really ran (in the sandbox) and its inputs were kept.
+    assert sources["model"].split and sources["generator"].split
+    assert sources["generator"].kept == 2 and "w0 w1 w2" in "".join(sel.inputs)
+    page = result_page(result, problem=problem)
+    text = Scan(page).text("selection")
+    assert "Where the inputs came from" in text
+    for src in sel.sources:
+        verdict = "split the pool" if src.split else "no split"
+        assert f"{src.source}{src.offered}{src.kept}{src.invalid}{verdict}" in text
+    # The kept inputs, each with its source.
+    for i, (value, source) in enumerate(zip(sel.inputs, sel.input_sources, strict=True)):
+        assert f"{i}{source}{value}" in text
+    # The model calls for inputs, and the one for distinguishing inputs in the comparison.
+    assert "model calls for inputs" in text and "inputs44" in text
+    assert f"distinguish {sel.comparisons[0].a} and {sel.comparisons[0].b}22" in text
