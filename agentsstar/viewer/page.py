@@ -381,7 +381,9 @@ def selection_section(result: Result, raw: Raw | None) -> Html:
     if sel.synthesis:
         parts.append(details("model calls for inputs", synthesis_table(sel.synthesis)))
     parts.append(tag("h3", f"Synthesised inputs kept ({len(sel.inputs)})"))
-    parts.append(_inputs_list(sel.inputs, sel.input_sources))
+    kept = _inputs_list(sel.inputs, sel.input_sources)
+    # A long list of inputs would push the clusters and comparisons off the screen.
+    parts.append(kept if len(sel.inputs) <= 10 else details(f"all {len(sel.inputs)} inputs", kept))
     if sel.discarded_inputs:
         parts.append(
             details(
