@@ -107,7 +107,7 @@ def test_problem_statement_and_public_tests(result: Result, problem: Problem) ->
 def test_fields_the_viewer_does_not_know_are_shown_escaped(result: Result) -> None:
     raw: dict[str, Any] = result.model_dump(mode="json")
     assert raw["selection"] is not None
-    raw["selection"]["input_sources"] = [
+    raw["selection"]["input_provenance"] = [
         {"input": "1 2 3\n", "source": "mutation", "split_pool": True},
         {"input": "<img src=x onerror=alert(1)>", "source": "model", "split_pool": False},
     ]
@@ -115,7 +115,7 @@ def test_fields_the_viewer_does_not_know_are_shown_escaped(result: Result) -> No
     page = result_page(result, raw=raw)
     scan = Scan(page)
     sel = scan.text("selection")
-    assert "input_sources" in sel and "mutation" in sel and "split_pool" in sel
+    assert "input_provenance" in sel and "mutation" in sel and "split_pool" in sel
     assert "<img src=x onerror=alert(1)>" in sel
     assert "<script>x()</script> a later field" in scan.text("run")
     assert scan.starts["script"] == 0 and scan.starts["img"] == 0
