@@ -98,5 +98,6 @@ def why_chosen(result: Result) -> str:
         if rec is not None and rec.upper_bound:
             parts.append("Oracle selection reads the private tests: an upper bound, not a choice.")
     if result.budget is not None:
-        parts.append(f"The {result.budget.kind} budget ran out during {result.budget.stage}.")
+        kind = "token" if result.budget.kind == "tokens" else "time"
+        parts.append(f"The {kind} budget ran out during {result.budget.stage}.")
     return " ".join(parts)

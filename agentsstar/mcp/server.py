@@ -223,8 +223,8 @@ def listen(port: int) -> socket.socket:
 class _Uvicorn(uvicorn.Server):
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
-        # Signals are ours (``_on_signals``): uvicorn would re-raise SIGTERM
-        # after its shutdown and kill the process before the run is closed.
+        # One owner for SIGINT / SIGTERM (``_on_signals``), which stops uvicorn and
+        # then closes the run; uvicorn would also re-raise the signal when done.
         yield
 
 
