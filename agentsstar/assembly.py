@@ -33,7 +33,7 @@ from agentsstar.context import ProgressFn
 from agentsstar.model import Model
 from agentsstar.problem import Problem
 from agentsstar.records import Result
-from agentsstar.sandboxes.base import Sandbox
+from agentsstar.sandboxes.base import ClosesOnExit, Sandbox
 from agentsstar.strategies.base import RevisionStrategy, SamplingStrategy, SelectionStrategy
 
 # How long closing a run may take when it is being torn down after an error or a
@@ -84,26 +84,16 @@ class Run:
         """``problem`` through the pipeline with this run's parts and settings."""
         from agentsstar.pipeline import run_pipeline
 
-        s = strategies or self.strategies()
         return await run_pipeline(
             problem,
-            model=self.model,
-            stage_models=self.models,
-            sandbox=self.sandbox,
-            sampling=s.sampling,
-            revision=s.revision,
-            selection=s.selection,
-            params=self.params,
-            seed=self.cfg.seed,
-            deadline=self.cfg.deadline_s,
+            self,
+            strategies or self.strategies(),
             score_candidates=score_candidates,
             progress=progress,
-            token_budget=self.cfg.token_budget,
-            time_budget=self.cfg.time_budget_s,
         )
 
 
-class Parts:
+class Parts(ClosesOnExit):
     """Models, caches and sandboxes opened by endpoint, shared by every run that asks
     for the same one, and closed together.
 
@@ -142,12 +132,6 @@ class Parts:
 
     async def aclose(self) -> None:
         await self._stack.aclose()
-
-    async def __aenter__(self) -> Parts:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
 
 @asynccontextmanager

@@ -24,23 +24,11 @@ from tenacity import (
 from agentsstar.backends.base import Completion, GenerationParams, Message, ModelBackend
 from agentsstar.cache import ModelCache, request_key
 from agentsstar.errors import ModelError, TransientModelError
+from agentsstar.retries import RetryPolicy
 
 log = structlog.get_logger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How transient failures are retried: bounded in attempts *and* total time.
-
-    ``max_wait`` caps the exponential backoff. A server's ``Retry-After`` hint is
-    honoured as given; a retry whose wait would end past ``max_seconds`` is not made
-    (the call gives up at once rather than sleep for nothing).
-    """
-
-    attempts: int = 5
-    max_seconds: float = 120.0
-    initial_wait: float = 0.5
-    max_wait: float = 20.0
+__all__ = ["Model", "RetryPolicy", "UsageCounter"]  # RetryPolicy: re-exported, public API
 
 
 @dataclass(slots=True)

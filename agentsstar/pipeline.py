@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import anyio
 import structlog
 
-from agentsstar.assembly import Strategies
+from agentsstar.assembly import Run, Strategies
 from agentsstar.backends.base import GenerationParams, ModelBackend
 from agentsstar.budget import Budget, only_budget
 from agentsstar.concurrency import map_all
@@ -132,39 +132,32 @@ async def solve(
 
 async def run_pipeline(
     problem: Problem,
+    run: Run,
+    strategies: Strategies,
     *,
-    model: Model,
-    stage_models: Mapping[str, Model] | None = None,
-    sandbox: Sandbox,
-    sampling: SamplingStrategy,
-    revision: RevisionStrategy,
-    selection: SelectionStrategy,
-    params: GenerationParams,
-    seed: int = 0,
-    deadline: float | None = None,
     score_candidates: bool = False,
     progress: ProgressFn | None = None,
-    token_budget: int | None = None,
-    time_budget: float | None = None,
 ) -> Result:
-    """The pipeline itself, on parts that are already open (see ``assembly.open_run``).
-
-    With a ``token_budget`` or ``time_budget`` (seconds), no model call starts once it
-    is spent; each stage settles with what it has and the result says where it ended.
+    """The pipeline itself, on the open parts of ``run`` (see ``assembly.open_run``),
+    with its settings: seed, deadline, and the token and time budgets (no model call
+    starts once a budget is spent; each stage settles with what it has).
 
     Raises:
-        TimeoutError: ``deadline`` seconds passed first.
+        TimeoutError: the deadline passed first.
         ModelError, SandboxError: as for ``solve`` (possibly inside an exception group).
     """
+    cfg, model, sandbox = run.cfg, run.model, run.sandbox
+    sampling, revision, selection = strategies.sampling, strategies.revision, strategies.selection
+    deadline = cfg.deadline_s
     ctx = Context(
         problem=problem.public(),
         model=model,
-        models=dict(stage_models or {}),
+        models=dict(run.models),
         sandbox=sandbox,
-        params=params,
-        seed=seed,
+        params=run.params,
+        seed=cfg.seed,
         progress=progress,
-        budget=Budget(tokens=token_budget, seconds=time_budget),
+        budget=Budget(tokens=cfg.token_budget, seconds=cfg.time_budget_s),
     )
     scorer = PrivateScorer(sandbox, problem) if problem.has_private else None
     clock = _Clock()

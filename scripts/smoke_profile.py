@@ -72,10 +72,37 @@ def usage_error() -> None:
     check("Traceback" not in proc.stderr, "and prints no traceback")
 
 
+def missing_extras() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ray = cli(
+            "eval",
+            str(ROOT / "examples"),
+            "--ray",
+            "local",
+            "--model",
+            "openai:x",
+            "--run-dir",
+            f"{tmp}/run",
+        )
+        check(not Path(f"{tmp}/run").exists(), "and leaves no run directory behind")
+    check(
+        ray.returncode == 2 and "agentsstar[ray]" in ray.stderr,
+        "--ray without the ray extra names the extra",
+    )
+    local = cli("run", PROBLEM)
+    check(
+        local.returncode == 2 and "agentsstar[local]" in local.stderr,
+        "the embedded model without the local extra names the extra",
+    )
+
+
 def base() -> None:
     # The packages CI's full install brings in, and the base install must not need.
-    absent("httpx", "click", "litellm", "e2b", "llama_cpp")
+    absent("httpx", "click", "litellm", "e2b", "llama_cpp", "ray")
     usage_error()
+    missing_extras()
     solve_through_server("openai:fake-model")
 
 

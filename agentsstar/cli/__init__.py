@@ -61,7 +61,7 @@ def _guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
                 return callback(*args, **kwargs)
             except BaseExceptionGroup as group:
                 raise unwrap_group(group) from None
-        except (typer.Exit, typer.Abort):
+        except (typer.Exit, typer.Abort, typer.BadParameter):  # typer reports these itself
             raise
         except UserError as exc:
             fail(str(exc), code=2)

@@ -1,110 +1,259 @@
-"""Options shared by ``run`` and ``eval``, declared once."""
+"""Options shared by ``run``, ``eval`` and ``mcp``, declared once.
+
+A command takes them all by decorating itself with ``@run_options`` and accepting one
+``options: RunOptions`` parameter; typer sees every option as if it were declared on
+the command. Help texts list names from the registry, not from hard-coded strings.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from agentsstar.config import RunConfig, build_config, parse_param
-
-Model = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        "-m",
-        help="local (default: Qwen2.5-Coder-0.5B on the CPU), local:qwen2.5-coder-1.5b, "
-        "local:FILE.gguf, openai:NAME (with --base-url for vLLM), litellm:PROVIDER/NAME.",
-    ),
-]
-BaseUrl = Annotated[
-    str | None, typer.Option("--base-url", help="OpenAI-compatible /v1 URL (vLLM, llama.cpp).")
-]
-Sandbox = Annotated[str | None, typer.Option("--sandbox", help="local (default) or e2b.")]
-Preset = Annotated[
-    str | None,
-    typer.Option("--preset", help="zero-shot, majority, self-debug or sstar (the paper's arms)."),
-]
-ConfigFile = Annotated[
-    Path | None, typer.Option("--config", help="TOML file of settings; flags override it.")
-]
-Sampling = Annotated[
-    str | None, typer.Option("--sampling", help="Sampling strategy: temperature, greedy, diverse.")
-]
-Revision = Annotated[
-    str | None, typer.Option("--revision", help="Revision strategy: self-debug, none.")
-]
-Selection = Annotated[
-    str | None,
-    typer.Option(
-        "--selection",
-        help="Selection strategy: sstar, majority, public, random, llm-judge, codet, oracle.",
-    ),
-]
-Samples = Annotated[
-    int | None, typer.Option("--samples", "-n", min=1, max=1024, help="Candidates to sample.")
-]
-Rounds = Annotated[
-    int | None, typer.Option("--rounds", min=0, max=20, help="Self-debug rounds per candidate.")
-]
-Temperature = Annotated[
-    float | None, typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature.")
-]
-MaxTokens = Annotated[
-    int | None,
-    typer.Option("--max-tokens", min=16, max=32768, help="Cap on tokens per reply."),
-]
-Seed = Annotated[int | None, typer.Option("--seed", help="Base seed (default 0).")]
-Params = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--param", "-p", help="Strategy parameter STAGE.NAME=VALUE, e.g. selection.num_inputs=12."
-    ),
-]
-Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv).")]
+from agentsstar import registry
+from agentsstar.config import PRESETS, RunConfig, build_config, parse_param
 
 
-def resolve(
-    *,
-    preset: str | None,
-    config: Path | None,
-    model: str | None,
-    base_url: str | None,
-    sandbox: str | None,
-    sampling: str | None,
-    revision: str | None,
-    selection: str | None,
-    samples: int | None,
-    rounds: int | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    seed: int | None,
-    params: list[str] | None,
-    extra: dict[str, Any] | None = None,
-) -> RunConfig:
-    """Turn flags into overrides on top of preset and config file, and validate."""
-    over: dict[str, Any] = dict(extra or {})
-    for key, value in (
-        ("model", model),
-        ("base_url", base_url),
-        ("sandbox", sandbox),
-        ("temperature", temperature),
-        ("max_tokens", max_tokens),
-        ("seed", seed),
-    ):
-        if value is not None:
-            over[key] = value
-    for stage, name in (("sampling", sampling), ("revision", revision), ("selection", selection)):
-        if name is not None:
-            over[stage] = {"name": name}
-    # -n and --rounds are parameters of the chosen strategies; they are checked like
-    # any other parameter, so `--preset zero-shot -n 8` is an error, not ignored.
-    if samples is not None:
-        over.setdefault("sampling", {})["n"] = samples
-    if rounds is not None:
-        over.setdefault("revision", {})["rounds"] = rounds
-    for text in params or []:
-        stage, key, value = parse_param(text)
-        over.setdefault(stage, {})[key] = value
-    return build_config(preset=preset, file=config, overrides=over)
+def _names(reg: registry.Registry) -> str:
+    return ", ".join(reg.names())
+
+
+def _option(*decls: str, help: str, **kwargs: Any) -> Any:
+    return typer.Option(*decls, help=help, **kwargs)
+
+
+MODEL_HELP = (
+    "local (default: Qwen2.5-Coder-0.5B on the CPU), local:qwen2.5-coder-1.5b, "
+    "local:FILE.gguf, openai:NAME (with --base-url for vLLM), litellm:PROVIDER/NAME."
+)
+
+
+@dataclass
+class RunOptions:
+    """Every option of a run, as the command line gave them (``None``: not given)."""
+
+    model: Annotated[str | None, _option("--model", "-m", help=MODEL_HELP)] = None
+    base_url: Annotated[
+        str | None, _option("--base-url", help="OpenAI-compatible /v1 URL (vLLM, llama.cpp).")
+    ] = None
+    revision_model: Annotated[
+        str | None,
+        _option("--revision-model", help="A model of its own for revision (default: --model)."),
+    ] = None
+    revision_base_url: Annotated[
+        str | None, _option("--revision-base-url", help="/v1 URL of --revision-model.")
+    ] = None
+    selection_model: Annotated[
+        str | None,
+        _option(
+            "--selection-model",
+            help="A model of its own for selection: inputs and judging (default: --model).",
+        ),
+    ] = None
+    selection_base_url: Annotated[
+        str | None, _option("--selection-base-url", help="/v1 URL of --selection-model.")
+    ] = None
+    sandbox: Annotated[
+        str | None, _option("--sandbox", help=f"Where programs run: {_names(registry.SANDBOXES)}.")
+    ] = None
+    preset: Annotated[
+        list[str] | None,
+        _option(
+            "--preset",
+            help=f"One of the paper's arms: {', '.join(PRESETS)}. eval takes several.",
+        ),
+    ] = None
+    config: Annotated[
+        list[Path] | None,
+        _option("--config", help="TOML file of settings; flags override it. eval takes several."),
+    ] = None
+    sampling: Annotated[
+        str | None,
+        _option(
+            "--sampling", help=f"Sampling strategy: {_names(registry.STRATEGIES['sampling'])}."
+        ),
+    ] = None
+    revision: Annotated[
+        str | None,
+        _option(
+            "--revision", help=f"Revision strategy: {_names(registry.STRATEGIES['revision'])}."
+        ),
+    ] = None
+    selection: Annotated[
+        str | None,
+        _option(
+            "--selection", help=f"Selection strategy: {_names(registry.STRATEGIES['selection'])}."
+        ),
+    ] = None
+    samples: Annotated[
+        int | None, _option("--samples", "-n", min=1, max=1024, help="Candidates to sample.")
+    ] = None
+    rounds: Annotated[
+        int | None, _option("--rounds", min=0, max=20, help="Self-debug rounds per candidate.")
+    ] = None
+    temperature: Annotated[
+        float | None,
+        _option("--temperature", min=0.0, max=2.0, help="Sampling temperature."),
+    ] = None
+    max_tokens: Annotated[
+        int | None,
+        _option("--max-tokens", min=16, max=32768, help="Cap on tokens per reply."),
+    ] = None
+    seed: Annotated[int | None, _option("--seed", help="Base seed (default 0).")] = None
+    param: Annotated[
+        list[str] | None,
+        _option(
+            "--param",
+            "-p",
+            help="Strategy parameter STAGE.NAME=VALUE, e.g. selection.num_inputs=12.",
+        ),
+    ] = None
+    deadline: Annotated[
+        float | None,
+        _option("--deadline", help="Give up on a problem after this many seconds (an error)."),
+    ] = None
+    token_budget: Annotated[
+        int | None,
+        _option(
+            "--token-budget",
+            min=1,
+            help="Tokens a problem may spend; then the best program so far is returned.",
+        ),
+    ] = None
+    time_budget: Annotated[
+        float | None,
+        _option(
+            "--time-budget",
+            help="Seconds a problem may spend; then the best program so far is returned.",
+        ),
+    ] = None
+    cache: Annotated[
+        Path | None,
+        _option("--cache", help="SQLite file of model replies: a request asked before is free."),
+    ] = None
+    no_cache: Annotated[
+        bool, _option("--no-cache", help="No model-call cache (eval has one by default).")
+    ] = False
+    verbose: Annotated[
+        int, _option("--verbose", "-v", count=True, help="More logging (-vv: tracebacks).")
+    ] = 0
+
+    def given(self) -> list[str]:
+        """The flags given, as typed (for "drop these with --resume")."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "verbose" and value not in (None, False, []):
+                out.append("--" + f.name.replace("_", "-"))
+        return out
+
+    def overrides(self) -> dict[str, Any]:
+        """The flags as settings, nested like a config file."""
+        over: dict[str, Any] = {}
+        for key, value in (
+            ("model", self.model),
+            ("base_url", self.base_url),
+            ("sandbox", self.sandbox),
+            ("temperature", self.temperature),
+            ("max_tokens", self.max_tokens),
+            ("seed", self.seed),
+            ("deadline_s", self.deadline),
+            ("token_budget", self.token_budget),
+            ("time_budget_s", self.time_budget),
+        ):
+            if value is not None:
+                over[key] = value
+        if self.cache is not None:
+            over["cache"] = str(self.cache)
+        for stage, model, url in (
+            ("revision", self.revision_model, self.revision_base_url),
+            ("selection", self.selection_model, self.selection_base_url),
+        ):
+            if url is not None and model is None:
+                raise typer.BadParameter(
+                    f"--{stage}-base-url needs --{stage}-model", param_hint=f"--{stage}-base-url"
+                )
+            if model is not None:
+                spec = {"model": model, **({"base_url": url} if url else {})}
+                over.setdefault("models", {})[stage] = spec
+        for stage, name in (
+            ("sampling", self.sampling),
+            ("revision", self.revision),
+            ("selection", self.selection),
+        ):
+            if name is not None:
+                over[stage] = {"name": name}
+        # -n and --rounds are parameters of the chosen strategies; they are checked like
+        # any other parameter, so `--preset zero-shot -n 8` is an error, not ignored.
+        if self.samples is not None:
+            over.setdefault("sampling", {})["n"] = self.samples
+        if self.rounds is not None:
+            over.setdefault("revision", {})["rounds"] = self.rounds
+        for text in self.param or []:
+            stage, key, value = parse_param(text)
+            over.setdefault(stage, {})[key] = value
+        return over
+
+    def arms(self) -> list[tuple[str, str | None, Path | None]]:
+        """(name, preset, config file) of each arm: one per --preset and per --config,
+        or a single unnamed arm when neither or one of each is given."""
+        presets, configs = self.preset or [], self.config or []
+        if len(presets) <= 1 and len(configs) <= 1:
+            preset = presets[0] if presets else None
+            config = configs[0] if configs else None
+            name = preset or (config.stem if config else "run")
+            return [(name, preset, config)]
+        arms: list[tuple[str, str | None, Path | None]] = [(p, p, None) for p in presets]
+        arms += [(c.stem, None, c) for c in configs]
+        names = [a[0] for a in arms]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise typer.BadParameter(f"two arms would be named {dupes[0]!r}", param_hint="--preset")
+        return arms
+
+    def resolve(
+        self, preset: str | None, config: Path | None, extra: dict[str, Any] | None = None
+    ) -> RunConfig:
+        """Preset, config file, then these flags (and ``extra``), validated."""
+        over = {**self.overrides(), **(extra or {})}
+        return build_config(preset=preset, file=config, overrides=over)
+
+
+_SHARED = {f.name: f for f in fields(RunOptions)}
+
+
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``command`` every run option; it receives them as ``options: RunOptions``."""
+    hints = typing.get_type_hints(command, include_extras=True)
+    option_hints = typing.get_type_hints(RunOptions, include_extras=True)
+    own = [p for p in inspect.signature(command).parameters.values() if p.name != "options"]
+    shared = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=f.default,
+            annotation=option_hints[name],
+        )
+        for name, f in _SHARED.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        options = RunOptions(**{name: kwargs.pop(name) for name in _SHARED})
+        return command(options=options, **kwargs)
+
+    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in own]
+    wrapper.__signature__ = inspect.Signature([*params, *shared])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {
+        **{p.name: p.annotation for p in params},
+        **{p.name: p.annotation for p in shared},
+    }
+    del wrapper.__wrapped__  # typer must see the new signature, not the original
+    return wrapper

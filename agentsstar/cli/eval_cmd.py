@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -20,15 +22,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from agentsstar.cli import _options as opt
 from agentsstar.cli._common import console, setup_logging
+from agentsstar.cli._options import RunOptions, run_options
 from agentsstar.cli.report_cmd import print_table
 from agentsstar.config import RunConfig
 from agentsstar.errors import ConfigError
-from agentsstar.evaluation.report import summarise
-from agentsstar.evaluation.runner import run_eval
+from agentsstar.evaluation.report import ARMS_FILE, summarise
+from agentsstar.evaluation.runner import Arm, run_arms
 from agentsstar.evaluation.store import ProblemRecord, RunStore
+from agentsstar.files import write_atomic
 from agentsstar.problem import Problem, load_problems
+
+CACHE_FILE = "cache.sqlite"
 
 
 def select_problems(
@@ -84,7 +89,9 @@ class EvalProgress:
 
 def register(app: typer.Typer) -> None:
     @app.command("eval")
+    @run_options
     def eval_(
+        options: RunOptions,
         bench: Annotated[
             Path | None,
             typer.Argument(help="Directory of problem files, or a JSONL file of problems."),
@@ -107,89 +114,143 @@ def register(app: typer.Typer) -> None:
                 "--concurrency", "-j", min=1, max=256, help="Problems at once (default 2)."
             ),
         ] = None,
-        model: opt.Model = None,
-        base_url: opt.BaseUrl = None,
-        sandbox: opt.Sandbox = None,
-        preset: opt.Preset = None,
-        config: opt.ConfigFile = None,
-        sampling: opt.Sampling = None,
-        revision: opt.Revision = None,
-        selection: opt.Selection = None,
-        samples: opt.Samples = None,
-        rounds: opt.Rounds = None,
-        temperature: opt.Temperature = None,
-        max_tokens: opt.MaxTokens = None,
-        seed: opt.Seed = None,
-        param: opt.Params = None,
-        deadline: Annotated[
-            float | None, typer.Option("--deadline", help="Seconds allowed per problem.")
+        ray_address: Annotated[
+            str | None,
+            typer.Option(
+                "--ray",
+                help="Run problems on a Ray cluster: ADDRESS as ray.init takes it, or local.",
+            ),
         ] = None,
-        verbose: opt.Verbose = 0,
     ) -> None:
-        """Run a strategy over a benchmark; results survive interruption (see --resume)."""
-        setup_logging(verbose)
-        flags: dict[str, Any] = dict(
-            model=model, base_url=base_url, sandbox=sandbox, preset=preset, config=config,
-            sampling=sampling, revision=revision, selection=selection, samples=samples,
-            rounds=rounds, temperature=temperature, max_tokens=max_tokens, seed=seed,
-            param=param or None, limit=limit, ids=ids or None, deadline=deadline, run_dir=run_dir,
-        )  # fmt: skip
+        """Run strategies over a benchmark; results survive interruption (see --resume).
+
+        With several --preset / --config, every arm runs over the same problems into
+        RUN_DIR/<arm>/, sharing one model-call cache: arms that sample alike get the same
+        samples and pay for them once.
+        """
+        setup_logging(options.verbose)
+        if ray_address is not None:
+            from agentsstar.evaluation.ray_runner import require_ray
+
+            require_ray()  # before anything is written
         if resume is not None:
-            given = [f"--{k.replace('_', '-')}" for k, v in flags.items() if v is not None]
+            given = options.given() + [
+                flag
+                for flag, value in (("--limit", limit), ("--ids", ids), ("--run-dir", run_dir))
+                if value
+            ]
             if given:
                 raise ConfigError(
                     f"--resume continues a run with its saved settings; drop {', '.join(given)}"
                 )
-            store = RunStore(resume)
-            saved = store.load_config()
-            cfg = RunConfig.model_validate(saved["run"])
-            if concurrency is not None:
-                cfg = cfg.model_copy(update={"concurrency": concurrency})
-            bench_path = Path(bench or saved["bench"])
-            problems = select_problems(
-                load_problems(bench_path), saved.get("ids"), saved.get("limit")
-            )
+            plan = _resume(resume, bench, concurrency)
         else:
             if bench is None:
                 raise ConfigError(
                     "BENCH: give a benchmark directory or JSONL file (or --resume RUN_DIR)"
                 )
-            extra: dict[str, Any] = {}
-            if deadline is not None:
-                extra["deadline_s"] = deadline
-            if concurrency is not None:
-                extra["concurrency"] = concurrency
-            cfg = opt.resolve(
-                preset=preset, config=config, model=model, base_url=base_url, sandbox=sandbox,
-                sampling=sampling, revision=revision, selection=selection, samples=samples,
-                rounds=rounds, temperature=temperature, max_tokens=max_tokens, seed=seed,
-                params=param, extra=extra,
-            )  # fmt: skip
-            problems = select_problems(load_problems(bench), ids, limit)
             target = run_dir or Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
-            store = RunStore(target)
-            store.create(
-                {
-                    "bench": str(bench.resolve()),
-                    "preset": preset,
-                    "ids": ids or None,
-                    "limit": limit,
-                    "run": cfg.model_dump(mode="json"),
-                }
-            )
-        already = [r for r in store.finished().values() if r.id in {p.id for p in problems}]
-        console.print(
-            "[dim]"
-            + escape(
-                f"run directory {store.dir} · {len(problems)} problems "
-                f"({len(already)} already finished) · {cfg.model}"
-            )
-            + "[/dim]"
+            plan = _create(target, bench, options, ids, limit, concurrency)
+        if ray_address is not None and len(plan.arms) > 1:
+            raise typer.BadParameter("--ray runs one arm at a time", param_hint="--ray")
+        _execute(plan, ray_address)
+
+
+@dataclass
+class Plan:
+    root: Path
+    problems: list[Problem]
+    arms: list[Arm]
+
+
+def _create(
+    root: Path,
+    bench: Path,
+    options: RunOptions,
+    ids: list[str] | None,
+    limit: int | None,
+    concurrency: int | None,
+) -> Plan:
+    extra: dict[str, Any] = {}
+    if concurrency is not None:
+        extra["concurrency"] = concurrency
+    if not options.no_cache:
+        # An eval caches by default: arms share samples, and a re-run is free.
+        extra["cache"] = str((options.cache or root / CACHE_FILE).resolve())
+    arms_spec = options.arms()
+    configs = [(name, options.resolve(preset, config, extra)) for name, preset, config in arms_spec]
+    problems = select_problems(load_problems(bench), ids, limit)
+    if (root / ARMS_FILE).exists() or (root / "config.json").exists():
+        raise ConfigError(f"{root}: already holds a run; use --resume {root} to continue it")
+    common = {"bench": str(bench.resolve()), "ids": ids or None, "limit": limit}
+    arms: list[Arm] = []
+    several = len(configs) > 1
+    for (name, cfg), (_, preset, _config) in zip(configs, arms_spec, strict=True):
+        store = RunStore(root / name if several else root)
+        store.create({**common, "preset": preset, "arm": name, "run": cfg.model_dump(mode="json")})
+        arms.append(Arm(name, cfg, store))
+    if several:
+        write_atomic(root / ARMS_FILE, json.dumps({**common, "arms": [a.name for a in arms]}))
+    return Plan(root, problems, arms)
+
+
+def _resume(root: Path, bench: Path | None, concurrency: int | None) -> Plan:
+    manifest = root / ARMS_FILE
+    if manifest.exists():
+        saved = json.loads(manifest.read_text())
+        stores = [RunStore(root / name) for name in saved["arms"]]
+    else:
+        saved = RunStore(root).load_config()
+        stores = [RunStore(root)]
+    arms = []
+    for store in stores:
+        config = store.load_config()
+        cfg = RunConfig.model_validate(config["run"])
+        if concurrency is not None:
+            cfg = cfg.model_copy(update={"concurrency": concurrency})
+        arms.append(Arm(str(config.get("arm") or store.dir.name), cfg, store))
+    bench_path = Path(bench or saved["bench"])
+    problems = select_problems(load_problems(bench_path), saved.get("ids"), saved.get("limit"))
+    return Plan(root, problems, arms)
+
+
+def _execute(plan: Plan, ray_address: str | None) -> None:
+    ids = {p.id for p in plan.problems}
+    already = [r for a in plan.arms for r in a.store.finished().values() if r.id in ids]
+    models = ", ".join(sorted({a.cfg.model for a in plan.arms}))
+    arms = f"{len(plan.arms)} arms ({', '.join(a.name for a in plan.arms)})"
+    console.print(
+        "[dim]"
+        + escape(
+            f"run directory {plan.root} · {len(plan.problems)} problems × "
+            f"{arms if len(plan.arms) > 1 else 'one arm'} ({len(already)} already finished) "
+            f"· {models}"
         )
-        progress = EvalProgress(len(problems), already)
-        start = time.perf_counter()
-        with progress.progress:
-            anyio.run(partial(run_eval, problems, cfg, store, on_record=progress))
-        wall = float(store.load_config().get("wall_seconds", 0.0))
-        store.update_config({"wall_seconds": wall + time.perf_counter() - start})
-        print_table([summarise(store.dir)])
+        + "[/dim]"
+    )
+    progress = EvalProgress(len(plan.problems) * len(plan.arms), already)
+    start = time.perf_counter()
+    with progress.progress:
+        if ray_address is not None:
+            from agentsstar.evaluation.ray_runner import run_eval_on_ray
+
+            arm = plan.arms[0]
+            anyio.run(
+                partial(
+                    run_eval_on_ray,
+                    plan.problems,
+                    arm.cfg,
+                    arm.store,
+                    address=ray_address,
+                    on_record=progress,
+                )
+            )
+        else:
+            anyio.run(
+                partial(run_arms, plan.problems, plan.arms, on_record=lambda _, r: progress(r))
+            )
+    elapsed = time.perf_counter() - start
+    for arm in plan.arms:
+        wall = float(arm.store.load_config().get("wall_seconds", 0.0))
+        arm.store.update_config({"wall_seconds": wall + elapsed})
+    print_table([summarise(a.store.dir) for a in plan.arms])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from agentsstar.cli._common import console
-from agentsstar.evaluation.report import RunSummary, plot, summarise
+from agentsstar.evaluation.report import (
+    RunSummary,
+    paired_against_first,
+    plot,
+    render,
+    summarise,
+)
+from agentsstar.evaluation.report import run_dirs as expand_run_dirs
 
 
 def _pct(x: float | None) -> str:
@@ -29,7 +37,8 @@ def print_table(summaries: list[RunSummary]) -> None:
             label,
             str(s.total),
             str(s.errors),
-            f"{_pct(s.pass_at_1)} ({s.passed}/{s.scored})",
+            f"{_pct(s.pass_at_1)} ({s.passed}/{s.scored})"
+            + (f" [{_pct(s.interval[0])}, {_pct(s.interval[1])}]" if s.interval else ""),
             _pct(s.oracle_pass_at_n),
             f"{s.tokens_per_problem:,.0f}",
             f"{s.seconds_per_problem:.1f}",
@@ -51,17 +60,60 @@ def print_table(summaries: list[RunSummary]) -> None:
         console.print(dt)
 
 
+class Format(StrEnum):
+    table = "table"
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+def print_comparison(summaries: list[RunSummary]) -> None:
+    """Each run against the first, paired problem by problem."""
+    if len(summaries) < 2:
+        return
+    table = Table(title=f"against {summaries[0].name} (paired, same problems)")
+    for col in ("run", "difference", "95% CI", "wins/losses", "sign test p", "problems"):
+        table.add_column(col)
+    for s, p in zip(summaries[1:], paired_against_first(summaries)[1:], strict=True):
+        assert p is not None
+        ci = f"[{100 * p.interval[0]:+.1f}, {100 * p.interval[1]:+.1f}]" if p.interval else "–"
+        table.add_row(
+            escape(s.name),
+            f"{100 * p.difference:+.1f} pts",
+            ci,
+            f"{p.wins}/{p.losses}",
+            f"{p.p_value:.3g}",
+            str(p.problems),
+        )
+    console.print(table)
+    errors = [(s.name, s.error_ids) for s in summaries if s.error_ids]
+    for name, ids in errors:
+        listed = escape(", ".join(ids))
+        console.print(f"[yellow]{escape(name)}: {len(ids)} errors (not counted): {listed}[/yellow]")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
-        run_dirs: Annotated[list[Path], typer.Argument(help="Run directories to compare.")],
+        run_dirs: Annotated[
+            list[Path],
+            typer.Argument(help="Run directories to compare (an eval of several arms: each arm)."),
+        ],
         plot_file: Annotated[
             Path | None, typer.Option("--plot", help="Draw pass@1 against tokens to this PNG.")
         ] = None,
+        fmt: Annotated[
+            Format, typer.Option("--format", help="table (default), md, csv or json.")
+        ] = Format.table,
     ) -> None:
-        """Table of pass@1, oracle pass@N, tokens and time for each run."""
-        summaries = [summarise(d) for d in run_dirs]
-        print_table(summaries)
+        """pass@1 with its interval, oracle pass@N, tokens and time per run, and each run
+        against the first, paired problem by problem."""
+        summaries = [summarise(d) for d in expand_run_dirs(run_dirs)]
+        if fmt is Format.table:
+            print_table(summaries)
+            print_comparison(summaries)
+        else:
+            typer.echo(render(summaries, fmt.value), nl=False)
         if plot_file is not None:
             plot(summaries, plot_file)
             console.print(f"plot written to {plot_file}")

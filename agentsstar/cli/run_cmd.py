@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 
 from agentsstar.assembly import open_run
-from agentsstar.cli import _options as opt
 from agentsstar.cli._common import console, setup_logging
+from agentsstar.cli._options import RunOptions, run_options
 from agentsstar.cli.progress import RunProgress
 from agentsstar.config import RunConfig
 from agentsstar.errors import unwrap_group
@@ -41,57 +41,34 @@ def summary(result: Result) -> str:
         colour = "green" if result.private.accepted else "red"
         score = f"private tests {result.private.passed}/{result.private.total} passed"
         parts.append(f"[{colour}]{score}[/{colour}]")
-    parts.append(f"{u.llm_calls} model calls, {u.prompt_tokens + u.completion_tokens:,} tokens")
+    calls = f"{u.llm_calls} model calls, {u.prompt_tokens + u.completion_tokens:,} tokens"
+    if u.cached_calls:
+        calls += f" (+{u.cached_calls} answered by the cache)"
+    parts.append(calls)
+    if result.budget is not None:
+        b = result.budget
+        parts.append(f"[yellow]{b.kind} budget spent during {b.stage}[/yellow]")
     parts.append(f"{result.timings.get('total', 0.0):.1f} s")
     return " · ".join(parts)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @run_options
     def run(
         problem_file: Annotated[Path, typer.Argument(help="Problem JSON file.", metavar="PROBLEM")],
+        options: RunOptions,
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Write the whole result as JSON.")
         ] = None,
-        model: opt.Model = None,
-        base_url: opt.BaseUrl = None,
-        sandbox: opt.Sandbox = None,
-        preset: opt.Preset = None,
-        config: opt.ConfigFile = None,
-        sampling: opt.Sampling = None,
-        revision: opt.Revision = None,
-        selection: opt.Selection = None,
-        samples: opt.Samples = None,
-        rounds: opt.Rounds = None,
-        temperature: opt.Temperature = None,
-        max_tokens: opt.MaxTokens = None,
-        seed: opt.Seed = None,
-        param: opt.Params = None,
-        deadline: Annotated[
-            float | None, typer.Option("--deadline", help="Give up after this many seconds.")
-        ] = None,
-        verbose: opt.Verbose = 0,
     ) -> None:
         """Solve one problem with S* and print the selected program on stdout."""
-        setup_logging(verbose)
+        setup_logging(options.verbose)
+        [(_, preset, config)] = _one_arm(options)
         problem = load_problem(problem_file)
-        cfg = opt.resolve(
-            preset=preset,
-            config=config,
-            model=model,
-            base_url=base_url,
-            sandbox=sandbox,
-            sampling=sampling,
-            revision=revision,
-            selection=selection,
-            samples=samples,
-            rounds=rounds,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            seed=seed,
-            params=param,
-            extra={"deadline_s": deadline} if deadline is not None else None,
-        )
+        cfg = options.resolve(preset, config)
+        if options.no_cache:
+            cfg = cfg.model_copy(update={"cache": None})
         plan = (
             f"{problem.id}: {cfg.model} · {cfg.sampling.name}{cfg.sampling.params()} → "
             f"{cfg.revision.name}{cfg.revision.params()} → {cfg.selection.name}"
@@ -106,3 +83,12 @@ def register(app: typer.Typer) -> None:
             console.print("[bold red]error:[/bold red] no candidate produced a program")
             raise typer.Exit(1)
         typer.echo(result.selected.code, nl=False)
+
+
+def _one_arm(options: RunOptions) -> list[tuple[str, str | None, Path | None]]:
+    if len(options.preset or []) > 1 or len(options.config or []) > 1:
+        raise typer.BadParameter(
+            "run takes one --preset and one --config (eval compares several)",
+            param_hint="--preset / --config",
+        )
+    return options.arms()

@@ -45,6 +45,11 @@ def _ray() -> Any:
         raise MissingDependencyError("ray", "ray", "--ray") from None
 
 
+def require_ray() -> None:
+    """Raise ``MissingDependencyError`` (naming the extra) unless Ray is installed."""
+    _ray()
+
+
 def connect(address: str) -> None:
     """Join the cluster at ``address`` (what ``ray.init`` takes: ``auto``,
     ``ray://head:10001``), or start a runtime on this machine for ``local``."""

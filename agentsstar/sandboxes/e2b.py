@@ -9,14 +9,21 @@ therefore decided by the same code as locally; grading stays in the harness.
 Pool: at most ``max_sandboxes`` E2B sandboxes exist at once (set it to your account's
 concurrent-sandbox quota, or below). Each holds one batch at a time and is kept for
 later batches until ``aclose``; its lifetime on E2B's side is extended when a batch
-needs it, and E2B ends it by itself ``timeout`` seconds after its last use, so a
-crashed harness leaves nothing running for long.
+needs it. E2B ends a sandbox by itself when its lifetime runs out, counted from its
+creation or from the last time it was extended (``set_timeout``), never from its
+last use: so a crashed harness leaves nothing running for longer than that.
 
-Failures: creating a sandbox is retried with backoff (rate limit or quota reached,
-service busy, timeouts, "sandbox not found", dropped connections), bounded in
-attempts and time; then ``run`` raises ``SandboxError``. A sandbox that dies or stops
-answering mid-batch is killed and replaced, and the inputs still without a result are
-run again, up to ``batch_attempts`` tries in all; inputs left without a result get
+Failures: creating a sandbox is retried (tenacity, ``create_retry``) when trying
+again may help: rate limit or quota reached, service busy or failing (5xx),
+timeouts, a sandbox gone before it was ready, a dropped or refused connection. The
+SDK's own retries are turned off for the create, so ``create_retry.attempts`` bounds
+the requests E2B sees; ``create_retry.max_seconds`` bounds the time. Every try of one
+sandbox carries the same idempotency key, so a create whose answer was lost (a 502,
+a timeout) cannot leave a second, unkillable sandbox behind. A rejected key, a bad
+template or argument and a host name that does not resolve are not retried. Then
+``run`` raises ``SandboxError``. A sandbox that dies or stops answering mid-batch is
+killed and replaced, and the inputs still without a result are run again, up to
+``batch_attempts`` tries in all; inputs left without a result get
 ``Verdict.SANDBOX_ERROR`` (never a program verdict). Needs anyio's asyncio backend
 (the E2B SDK is asyncio-based).
 
@@ -32,7 +39,6 @@ import inspect
 import json
 import math
 import os
-import random
 import shlex
 import time
 import uuid
@@ -42,14 +48,7 @@ from typing import Any, Protocol, cast
 
 import anyio
 import structlog
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_random_exponential,
-)
+from tenacity import retry_if_exception, retry_if_result
 
 from agentsstar.errors import (
     AgentsstarError,
@@ -57,7 +56,8 @@ from agentsstar.errors import (
     MissingDependencyError,
     SandboxError,
 )
-from agentsstar.model import RetryPolicy
+from agentsstar.retries import RetryPolicy, retrying
+from agentsstar.sandboxes._e2b_errors import create_may_succeed_later, errors, sdk
 from agentsstar.sandboxes._protocol import (
     FIXED_ENV,
     ISOLATION_FEATURES,
@@ -84,27 +84,13 @@ LIFETIME_MARGIN_S = 60.0
 KILL_TIMEOUT_S = 15.0
 #: The SDK's own request timeout when none is given.
 SDK_REQUEST_TIMEOUT_S = 60.0
+#: Our own bound on an SDK call exceeds the SDK's request timeout by this much (a
+#: safety net for a call that hangs; the SDK's timeout should fire first).
+SAFETY_MARGIN_S = 30.0
 
 #: Create retries: rate limits can last while other jobs hold the account's quota.
+#: ``attempts`` counts the create requests E2B sees (the SDK's own retries are off).
 DEFAULT_CREATE_RETRY = RetryPolicy(attempts=8, max_seconds=300.0, initial_wait=1.0, max_wait=30.0)
-
-# Errors are classified by class name (the SDK's names, stable across versions), so
-# the fake in ``agentsstar.testing.fake_e2b`` works without the SDK installed.
-_NEVER_RETRY = {
-    "AuthenticationException",
-    "InvalidArgumentException",
-    "TemplateException",
-    "FileNotFoundException",
-}
-_RETRY = {
-    "RateLimitException",  # 429: rate limit, or the concurrent-sandbox quota is full
-    "ServiceBusyException",  # 503
-    "TimeoutException",  # incl. SandboxNotRunningException, SandboxUnreachableException
-    "NotFoundException",  # incl. SandboxNotFoundException
-    "TimeoutError",
-    "OSError",  # connection refused / reset
-    "TransportError",  # httpx
-}
 
 
 class RemoteFiles(Protocol):
@@ -198,11 +184,13 @@ class E2BSandbox(ClosesOnExit):
             Python 3 with the common scientific packages). It must have ``python``.
         max_sandboxes: E2B sandboxes alive at once, idle ones included; at most your
             account's concurrent-sandbox quota (Hobby 20, Pro 100 by default).
-        timeout: sandbox lifetime in seconds, from creation or the last batch that
-            needed more; E2B ends an idle sandbox after it. Raised for long batches.
+        timeout: sandbox lifetime in seconds, counted from creation (or from the last
+            extension, made when a batch needs more); E2B ends the sandbox when it
+            runs out, busy or idle. Raised for long batches.
         max_lifetime: your plan's longest sandbox lifetime (Hobby 1 h, Pro 24 h); no
             lifetime asked of E2B exceeds it.
-        request_timeout: seconds for each SDK request (default: the SDK's, 60).
+        request_timeout: seconds for each SDK request (default: the SDK's, 60; ``0``:
+            no timeout, as for the SDK).
         allow_internet_access: let the sandbox reach the internet (candidates also get
             no network from the runner when its network namespace is available).
         user: sandbox user that runs the runner; ``root`` lets it set up namespaces
@@ -211,12 +199,14 @@ class E2BSandbox(ClosesOnExit):
         isolate: have the runner set up namespaces (as ``LocalSandbox(isolate=...)``).
         metadata: extra E2B metadata on every sandbox (``agentsstar: "1"`` is always
             set, to find strays in the dashboard).
-        create_retry: backoff for creating a sandbox (attempts and total seconds).
+        create_retry: retries of creating one sandbox: create requests in all (the
+            SDK's own retries are turned off) and total seconds; its backoff also
+            spaces the tries of a batch.
         batch_attempts: sandboxes a batch may use before its remaining inputs get
             ``SANDBOX_ERROR``.
         create: how a sandbox is created; default ``AsyncSandbox.create`` from
             ``e2b_code_interpreter``. Tests pass ``FakeE2B().create`` (see
-            ``agentsstar.testing.fake_e2b``); no key or SDK is required then.
+            ``agentsstar.testing.FakeE2B``); no key or SDK is required then.
 
     Raises:
         MissingDependencyError: ``create`` is not given and ``e2b-code-interpreter``
@@ -274,6 +264,10 @@ class E2BSandbox(ClosesOnExit):
             self._api_opts["request_timeout"] = request_timeout
         self._allow_internet = allow_internet_access
         self._can_deny_internet = _accepts(create, "allow_internet_access")
+        # Older SDKs have neither; without them a lost answer can orphan a sandbox and
+        # the SDK's retries multiply ours.
+        self._can_key = _accepts(create, "idempotency_key")
+        self._can_set_retries = _accepts_option(create, "retries")
         if not self._can_deny_internet and not allow_internet_access:
             log.warning(
                 "e2b.internet_not_configurable",
@@ -284,7 +278,12 @@ class E2BSandbox(ClosesOnExit):
         self._isolate = isolate
         self._metadata = {**(metadata or {}), "agentsstar": "1"}
         self._create_retry = create_retry
-        self._batch_attempts = batch_attempts
+        self._batch_retry = RetryPolicy(
+            attempts=batch_attempts,
+            max_seconds=math.inf,  # each try is bounded by its batch's budget
+            initial_wait=create_retry.initial_wait,
+            max_wait=create_retry.max_wait,
+        )
         self._limiter = anyio.CapacityLimiter(max_sandboxes)
         self._idle: list[_Box] = []
         self._all: set[_Box] = set()
@@ -315,47 +314,57 @@ class E2BSandbox(ClosesOnExit):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"inputs must be JSON-serialisable: {exc}") from exc
         results: list[ExecResult | None] = [None] * len(inputs)
-        reason = "no attempt was made"
+        batch = retrying(
+            self._batch_retry,
+            name="e2b batch",
+            # Another sandbox may do better only after it died or stopped answering.
+            retry=retry_if_result(lambda o: o.failure is not None and o.retry),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )
         async with self._limiter:
-            for attempt in range(1, self._batch_attempts + 1):
-                pending = [i for i, r in enumerate(results) if r is None]
-                if not pending:
-                    break
-                if self._closed:
-                    reason = "the E2B sandbox was closed during the run"
-                    break
-                if attempt > 1:
-                    await anyio.sleep(self._backoff(attempt - 1))
-                budget = _budget(len(pending), limits)
-                try:
-                    box = await self._acquire(budget)
-                    outcome = await self._attempt(
-                        box, program, [inputs[i] for i in pending], limits, budget
-                    )
-                except SandboxError as exc:
-                    if len(pending) == len(inputs):
-                        raise  # nothing could run at all
-                    reason = f"no replacement sandbox: {exc}"
-                    break
-                for j, result in outcome.results.items():
-                    results[pending[j]] = result
-                if outcome.failure is None:
-                    continue
-                reason = outcome.failure
-                log.warning(
-                    "e2b.batch_failed",
-                    sandbox_id=box.id,
-                    reason=reason,
-                    attempt=attempt,
-                    answered=len(outcome.results),
-                    pending=len(pending),
-                )
-                if not outcome.retry:
-                    break
+            last: _Outcome | None = await batch(
+                self._batch_attempt, program, inputs, limits, results
+            )
+        reason = (last.failure if last is not None else None) or "no attempt was made"
         return [
             r if r is not None else ExecResult(Verdict.SANDBOX_ERROR, error=f"E2B: {reason}")
             for r in results
         ]
+
+    async def _batch_attempt(
+        self,
+        program: Program,
+        inputs: Sequence[Any],
+        limits: Limits,
+        results: list[ExecResult | None],
+    ) -> _Outcome:
+        """Run the inputs still without a result in one sandbox; fills ``results``."""
+        pending = [i for i, r in enumerate(results) if r is None]
+        if not pending:
+            return _Outcome()
+        if self._closed:
+            return _Outcome(failure="the E2B sandbox was closed during the run", retry=False)
+        budget = _budget(len(pending), limits)
+        try:
+            box = await self._acquire(budget)
+            outcome = await self._attempt(
+                box, program, [inputs[i] for i in pending], limits, budget
+            )
+        except SandboxError as exc:
+            if len(pending) == len(inputs):
+                raise  # nothing could run at all
+            return _Outcome(failure=f"no replacement sandbox: {exc}", retry=False)
+        for j, result in outcome.results.items():
+            results[pending[j]] = result
+        if outcome.failure is not None:
+            log.warning(
+                "e2b.batch_failed",
+                sandbox_id=box.id,
+                reason=outcome.failure,
+                answered=len(outcome.results),
+                pending=len(pending),
+            )
+        return outcome
 
     # --- one attempt at a batch ------------------------------------------------------
     async def _attempt(
@@ -395,7 +404,7 @@ class E2BSandbox(ClosesOnExit):
         box.batches += 1
         try:
             # The SDK bounds the command by ``timeout``; this bounds the SDK too.
-            with anyio.fail_after(budget + self._sdk_timeout() + 30.0):
+            with anyio.fail_after(budget + (self._request_s() or 0.0) + SAFETY_MARGIN_S):
                 await box.remote.files.write(
                     f"{WORKDIR}/{job_name}",
                     self._payload(program, inputs, limits),
@@ -413,10 +422,13 @@ class E2BSandbox(ClosesOnExit):
                     request_timeout=self._request_timeout,
                 )
         except Exception as exc:
-            names = _names(exc)
-            if "AuthenticationException" in names:
-                raise SandboxError(f"E2B rejected the API key: {_short(exc)}") from exc
-            if "CommandExitException" in names:
+            if isinstance(exc, errors().AuthenticationException):
+                # envd's answer: E2B accepted the key when it created this sandbox.
+                raise SandboxError(
+                    f"E2B sandbox {box.id} refused to run the agentsstar runner as user "
+                    f"{self._user!r} (envd: {_short(exc)})"
+                ) from exc
+            if isinstance(exc, errors().CommandExitException):
                 exit_code = getattr(exc, "exit_code", None)
                 stderr = getattr(exc, "stderr", None)
                 if not err and isinstance(stderr, str):
@@ -507,61 +519,74 @@ class E2BSandbox(ClosesOnExit):
             await self._discard(box)
         return await self._provision(self._lifetime(need))
 
-    def _backoff(self, failures: int) -> float:
-        """Seconds before re-running a batch (full jitter), so a rate limit can pass."""
-        policy = self._create_retry
-        return random.uniform(0, min(policy.max_wait, policy.initial_wait * 2 ** (failures - 1)))
-
     def _lifetime(self, need: float) -> int:
         # Past the plan's maximum, a very long batch may outlive its sandbox: then it
         # counts as a death and the unanswered inputs go to a fresh sandbox.
         return min(self._max_lifetime, math.ceil(max(float(self._timeout), need)))
 
-    def _sdk_timeout(self) -> float:
-        return self._request_timeout or SDK_REQUEST_TIMEOUT_S
+    def _request_s(self) -> float | None:
+        """The SDK's timeout for one request; ``None``: none (``request_timeout=0``)."""
+        if self._request_timeout is None:
+            return SDK_REQUEST_TIMEOUT_S
+        return self._request_timeout or None
+
+    def _safety_net(self) -> float | None:
+        request_s = self._request_s()
+        return None if request_s is None else request_s + SAFETY_MARGIN_S
 
     async def _provision(self, lifetime: int) -> _Box:
-        """Create a sandbox and upload the runner, with backoff on transient failures.
+        """Create a sandbox and upload the runner, retrying while it may help.
 
         Raises:
-            SandboxError: it could not be done within the retry policy.
+            SandboxError: it could not be done within the retry policy, or trying again
+                cannot help (rejected key, bad template, unknown host...).
         """
-        policy = self._create_retry
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_retryable),
-            stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_seconds),
-            wait=wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
-            sleep=anyio.sleep,
-            reraise=True,
-            before_sleep=_log_retry,
+        key = _IdempotencyKey()
+        create = retrying(
+            self._create_retry,
+            name="e2b create",
+            retry=retry_if_exception(create_may_succeed_later),
         )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._create_once(lifetime)
+            return await create(self._create_once, lifetime, key)
         except AgentsstarError:
             raise
         except Exception as exc:
             raise self._create_error(exc) from exc
-        raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    async def _create_once(self, lifetime: int) -> _Box:
-        if self._closed:
-            raise SandboxError("the E2B sandbox was closed")
+    async def _create_remote(self, lifetime: int, key: str) -> RemoteSandbox:
+        """One create call (the SDK's own retries off), under idempotency key ``key``."""
         options = dict(self._api_opts)
         if self._can_deny_internet:
             options["allow_internet_access"] = self._allow_internet
-        # A safety net over the SDK's own request timeout.
-        with anyio.fail_after(self._sdk_timeout() + 30.0):
-            remote = cast(
-                RemoteSandbox,
-                await self._create(
+        if self._can_key:
+            options["idempotency_key"] = key
+        if self._can_set_retries:
+            options["retries"] = 0
+        bound = self._safety_net()
+        # Cancelled half-way, a create may still make a sandbox that nobody could kill:
+        # so it is shielded (its own timeouts still apply) and the caller registers and
+        # kills what it made. Unbounded (request_timeout=0), it is not shielded, so a
+        # cancellation is never held up for ever.
+        with anyio.CancelScope(shield=bound is not None), anyio.fail_after(bound):
+            try:
+                remote = await self._create(
                     template=self._template,
                     timeout=lifetime,
                     metadata=dict(self._metadata),
                     **options,
-                ),
-            )
+                )
+            except errors().AuthenticationException as exc:
+                raise SandboxError(
+                    f"E2B rejected the API key (check {API_KEY_ENV}): {_short(exc)}"
+                ) from exc
+        return cast(RemoteSandbox, remote)
+
+    async def _create_once(self, lifetime: int, key: _IdempotencyKey) -> _Box:
+        if self._closed:
+            raise SandboxError("the E2B sandbox was closed")
+        remote = await self._create_remote(lifetime, key.value)
+        key.renew()  # this sandbox exists: a retry (after a failed upload) is a new one
         box = _Box(remote, time.monotonic() + lifetime)
         self._all.add(box)
         if self._closed:
@@ -570,7 +595,7 @@ class E2BSandbox(ClosesOnExit):
         try:
             if self._runner_source is None:
                 self._runner_source = await anyio.Path(RUNNER_PATH).read_text()
-            with anyio.fail_after(self._sdk_timeout() + 30.0):
+            with anyio.fail_after(self._safety_net()):
                 await remote.files.write(
                     f"{WORKDIR}/{RUNNER_NAME}",
                     self._runner_source,
@@ -584,10 +609,14 @@ class E2BSandbox(ClosesOnExit):
         return box
 
     def _create_error(self, exc: Exception) -> SandboxError:
-        names = _names(exc)
-        if "AuthenticationException" in names:
-            return SandboxError(f"E2B rejected the API key (check {API_KEY_ENV}): {_short(exc)}")
-        if "RateLimitException" in names:
+        if isinstance(exc, errors().AuthenticationException):
+            # Not the API key (a rejected key fails the create itself): envd, inside
+            # the new sandbox, refused the upload.
+            return SandboxError(
+                f"E2B sandbox refused the upload of the agentsstar runner as user "
+                f"{self._user!r} (envd: {_short(exc)}); check the template and `user`"
+            )
+        if isinstance(exc, errors().RateLimitException):
             return SandboxError(
                 "E2B kept refusing new sandboxes (rate limit, or the account's "
                 f"concurrent-sandbox quota is in use; max_sandboxes={self.max_sandboxes}): "
@@ -627,12 +656,38 @@ class E2BSandbox(ClosesOnExit):
                 tg.start_soon(self._kill, box)
 
 
+class _IdempotencyKey:
+    """The key one sandbox's create requests share (E2B makes one sandbox per key)."""
+
+    def __init__(self) -> None:
+        self.renew()
+
+    def renew(self) -> None:
+        self.value = f"agentsstar-{uuid.uuid4()}"  # the SDK allows [a-z0-9-]{1,255}
+
+
 def _accepts(fn: Callable[..., Any], name: str) -> bool:
     """Whether ``fn`` has a parameter called ``name`` (older SDKs lack some)."""
     try:
         return name in inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return True
+
+
+def _accepts_option(fn: Callable[..., Any], name: str) -> bool:
+    """Whether ``fn`` takes the API option ``name`` (the SDK's ``**opts: ApiParams``)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    if name in params:
+        return True
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return False
+    module = sdk()
+    if module is None:
+        return True  # no SDK: a custom create taking **opts (e.g. FakeE2B)
+    return name in getattr(getattr(module, "ApiParams", None), "__annotations__", {})
 
 
 def _budget(n_inputs: int, limits: Limits) -> float:
@@ -663,32 +718,6 @@ def _parse(stdout: str, n_inputs: int) -> _Parsed:
     return parsed
 
 
-def _names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
-
-
-def _retryable(exc: BaseException) -> bool:
-    """Whether creating a sandbox again may succeed after ``exc``."""
-    names = _names(exc)
-    if names & _NEVER_RETRY:
-        return False
-    if names & _RETRY:
-        return True
-    if "SandboxException" in names:
-        status = getattr(exc, "status_code", None)
-        return status is None or status == 429 or status >= 500
-    return False
-
-
 def _short(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0][:300] if lines else type(exc).__name__
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    log.warning(
-        "e2b.create_retry",
-        attempt=state.attempt_number,
-        error=f"{type(exc).__name__}: {_short(exc)}" if exc else None,
-    )

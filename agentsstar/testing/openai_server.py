@@ -30,7 +30,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Literal
 
 ReplyFn = Callable[[list[dict[str, Any]], dict[str, Any]], str]
@@ -91,6 +90,7 @@ class _State:
     faults: collections.deque[Fault] = field(default_factory=collections.deque)
     persistent_fault: Fault | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     connections: set[socket.socket] = field(default_factory=set)
@@ -211,6 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with state.lock:
             state.requests.append(body)
+            state.arrivals.append(time.monotonic())
         fault = state.next_fault()
         # The delay applies to faults too, like a slow server; wait on the stop event
         # so shutting down never waits for a sleeping handler.
@@ -342,12 +343,7 @@ class FakeOpenAIServer:
     def __enter__(self) -> FakeOpenAIServer:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # -- addresses ---------------------------------------------------------------
@@ -378,6 +374,13 @@ class FakeOpenAIServer:
         """Copies of the JSON bodies of every chat request received, in order."""
         with self._state.lock:
             return list(self._state.requests)
+
+    @property
+    def request_times(self) -> list[float]:
+        """``time.monotonic()`` at which each chat request arrived, in order: the gaps
+        show how long a client waited between retries."""
+        with self._state.lock:
+            return list(self._state.arrivals)
 
     @property
     def request_count(self) -> int:

@@ -3,11 +3,14 @@ other, one correct candidate stands alone. Each strategy must behave as itself."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from agentsstar.errors import ConfigError
 from agentsstar.model import Model
 from agentsstar.pipeline import solve
+from agentsstar.records import SelectionRecord
 from agentsstar.sandboxes.local import LocalSandbox
 from agentsstar.strategies.revision.self_debug import NoRevision
 from agentsstar.strategies.sampling.temperature import TemperatureSampling
@@ -24,12 +27,18 @@ from agentsstar.strategies.selection.sstar import SStarSelection
 from .world import (
     CORRECT,
     CRASHES,
+    SPLITTING_INPUTS,
+    WRONG_EMPTY,
     WRONG_LEN,
     WRONG_LEN_2,
     WRONG_LEN_3,
+    WRONG_TWOS,
     World,
     distinct_problem,
+    first_shown,
     prefer_set,
+    ranking,
+    second_shown,
 )
 
 pytestmark = pytest.mark.anyio
@@ -71,12 +80,17 @@ async def test_sstar_picks_the_correct_minority(sandbox: LocalSandbox) -> None:
     assert result.private is not None and result.private.accepted
     # Clustered over all inputs at once: the three wrong programs are one cluster.
     assert sorted(map(sorted, rec.clusters)) == [[0, 1, 2], [3]]
-    # One match, judged in both orders, grounded in executed outputs.
+    # One match, judged in both orders, grounded in executed outputs. The larger
+    # cluster's representative (0) is seeded first, so it is A; the judge chose B twice.
     [comp] = rec.comparisons
-    assert comp.votes == ["b", "b"] or comp.votes == ["a", "a"]
-    assert comp.winner == 3
-    assert comp.inputs and all(o != p for o, p in zip(comp.outputs_a, comp.outputs_b, strict=True))
-    assert len(w.judge_calls) == 2 and w.judge_calls[0] == w.judge_calls[1][::-1]
+    assert (comp.a, comp.b, comp.winner) == (0, 3, 3)
+    assert comp.votes == ["b", "b"]
+    assert comp.reason == "judge agreed in both orders"
+    # The model's distinguishing input first, then the synthesised inputs that already
+    # split the two clusters; outputs are what the programs really returned.
+    assert comp.inputs == [[[2, 2, 3]], [[1, 1, 2]], [[4, 4]]]
+    assert comp.outputs_a == ["3", "3", "2"] and comp.outputs_b == ["2", "2", "1"]
+    assert w.judge_calls == [(WRONG_LEN, CORRECT), (CORRECT, WRONG_LEN)]
     # 4 samples + 1 input generation + 1 distinguishing + 2 judge calls.
     assert result.usage.llm_calls == 8
     assert result.usage.by_stage["selection"].llm_calls == 4
@@ -84,11 +98,9 @@ async def test_sstar_picks_the_correct_minority(sandbox: LocalSandbox) -> None:
 
 async def test_majority_takes_the_largest_cluster(sandbox: LocalSandbox) -> None:
     result = await run(world(), MajoritySelection(), sandbox)
-    assert result.selected is not None and result.selected.code in {
-        WRONG_LEN,
-        WRONG_LEN_2,
-        WRONG_LEN_3,
-    }
+    # The largest cluster is the three wrong programs; its lowest index represents it.
+    assert result.selected is not None and result.selected.index == 0
+    assert result.selected.code == WRONG_LEN
     assert result.private is not None and not result.private.accepted
     assert result.selection is not None and not result.selection.comparisons
 
@@ -97,11 +109,13 @@ async def test_judge_never_sees_model_predicted_outputs(sandbox: LocalSandbox) -
     w = world()
     await run(w, SStarSelection(), sandbox)
     judge_prompts = [p for p in w.prompts if "Both programs were executed" in p]
-    assert judge_prompts
-    # The outputs shown are what the programs really returned on [2, 2, 3]: 3 vs 2.
-    assert (
-        "Program A's output:\n3" in judge_prompts[0] or "Program A's output:\n2" in judge_prompts[0]
-    )
+    # The outputs shown are what the programs really returned on [2, 2, 3]: the
+    # wrong program (len) 3, the correct one 2, each under its own label.
+    assert len(judge_prompts) == 2 == len(w.judge_calls)
+    for prompt, (code_a, _) in zip(judge_prompts, w.judge_calls, strict=True):
+        out_a, out_b = ("3", "2") if code_a == WRONG_LEN else ("2", "3")
+        first = f"Test 1:\nArguments:\n[[2, 2, 3]]\nProgram A's output:\n{out_a}\n"
+        assert first + f"Program B's output:\n{out_b}" in prompt
 
 
 async def test_inputs_where_every_candidate_crashes_are_discarded(sandbox: LocalSandbox) -> None:
@@ -114,31 +128,125 @@ async def test_inputs_where_every_candidate_crashes_are_discarded(sandbox: Local
 
 
 async def test_split_vote_goes_to_the_larger_cluster(sandbox: LocalSandbox) -> None:
-    w = world(judge=lambda a, b: "A")  # pure position bias: always the first program
+    w = world(judge=first_shown)
     result = await run(w, SStarSelection(), sandbox)
     rec = result.selection
     assert rec is not None
     [comp] = rec.comparisons
-    assert sorted(comp.votes) == ["a", "b"]  # the two orders disagree
-    assert "larger cluster" in comp.reason
-    assert result.selected is not None and result.selected.index in {0, 1, 2}
+    assert (comp.a, comp.b) == (0, 3)
+    assert comp.votes == ["a", "b"]  # the two orders disagree
+    assert comp.reason == "judge split or unclear; larger cluster kept"
+    # The three-member cluster of wrong programs, represented by its lowest index.
+    assert result.selected is not None and result.selected.index == 0
 
 
-async def test_knockout_is_linear_in_clusters(sandbox: LocalSandbox) -> None:
-    # Four behaviours on the inputs below, so four clusters.
-    samples = [
-        CORRECT,
-        WRONG_LEN,
-        "def count_distinct(xs):\n    return len(set(xs)) + (1 if xs.count(2) == 2 else 0)\n",
-        "def count_distinct(xs):\n    return max(len(set(xs)), 1) if xs == [] else len(set(xs))\n",
-    ]
-    w = world(samples=samples, inputs=[[[1, 1]], [[]], [[1, 2, 2]]], distinguishing=[])
+def matches(rec: SelectionRecord) -> list[tuple[int, int, int]]:
+    """(a, b, winner) of every match; the matches of a round finish in any order."""
+    return sorted((c.a, c.b, c.winner) for c in rec.comparisons)  # type: ignore[misc]
+
+
+# Four clusters of one program each, so the tie-break (equal size and public score)
+# keeps the lower index in every match, and the correct program has the highest.
+FOUR = [WRONG_LEN, WRONG_TWOS, WRONG_EMPTY, CORRECT]
+BEST_FIRST = ranking(CORRECT, WRONG_EMPTY, WRONG_TWOS, WRONG_LEN)
+
+
+async def test_knockout_over_four_clusters_follows_a_decisive_judge(
+    sandbox: LocalSandbox,
+) -> None:
+    w = world(samples=FOUR, inputs=SPLITTING_INPUTS, distinguishing=[], judge=BEST_FIRST)
     result = await run(w, SStarSelection(), sandbox)
     rec = result.selection
-    assert rec is not None and len(rec.clusters) == 4
-    assert len(rec.comparisons) == 3  # C - 1 matches
-    assert result.usage.by_stage["selection"].llm_calls == 1 + 3 * 3
+    assert rec is not None and rec.clusters == [[0], [1], [2], [3]]
+    # Top seed meets bottom seed, then the survivors meet; in each match the judge
+    # (agreeing in both orders) overrules the tie-break's lower index.
+    assert matches(rec) == [(0, 3, 3), (1, 2, 2), (2, 3, 3)]
+    assert rec.comparisons[-1].a == 2 and rec.comparisons[-1].b == 3  # the final
+    assert all(c.reason == "judge agreed in both orders" for c in rec.comparisons)
     assert result.selected is not None and result.selected.code == CORRECT
+    # C - 1 = 3 matches, each 1 distinguishing + 2 judge calls, after 1 input call.
+    assert result.usage.by_stage["selection"].llm_calls == 1 + 3 * 3
+
+
+@pytest.mark.parametrize("biased", [first_shown, second_shown])
+async def test_a_position_biased_judge_leaves_every_match_to_the_tie_break(
+    sandbox: LocalSandbox, biased: Callable[[str, str], str]
+) -> None:
+    # The control for the test above: a judge whose answer depends only on the order
+    # splits every match, and the lowest index (a wrong program) wins throughout.
+    w = world(samples=FOUR, inputs=SPLITTING_INPUTS, distinguishing=[], judge=biased)
+    result = await run(w, SStarSelection(), sandbox)
+    rec = result.selection
+    assert rec is not None
+    assert matches(rec) == [(0, 1, 0), (0, 3, 0), (1, 2, 1)]
+    assert all(c.reason == "judge split or unclear; larger cluster kept" for c in rec.comparisons)
+    assert result.selected is not None and result.selected.code == WRONG_LEN
+
+
+# Three clusters: {0, 1} (two wrong programs that agree), {2} and {3}.
+THREE = [WRONG_LEN, WRONG_LEN_2, WRONG_TWOS, CORRECT]
+
+
+async def test_three_clusters_give_the_middle_seed_a_bye(sandbox: LocalSandbox) -> None:
+    judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
+    w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
+    result = await run(w, SStarSelection(), sandbox)
+    rec = result.selection
+    assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
+    # Seeds 0 (largest), 2, 3: 0 meets 3 while 2 waits; 2 then meets the winner.
+    # Both matches go against the tie-break (larger cluster, then lower index).
+    assert [(c.a, c.b, c.winner) for c in rec.comparisons] == [(0, 3, 3), (2, 3, 3)]
+    assert result.selected is not None and result.selected.code == CORRECT
+    assert rec.note == "knockout over 3 clusters (2 rounds)"
+    assert result.usage.by_stage["selection"].llm_calls == 1 + 3 * 2
+
+
+async def test_clusters_beyond_max_clusters_are_not_contenders(sandbox: LocalSandbox) -> None:
+    # The judge would pick CORRECT, but its cluster is the third of three and only two
+    # may contend: it is never shown to the model, let alone selected.
+    judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
+    w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
+    result = await run(w, SStarSelection(max_clusters=2), sandbox)
+    rec = result.selection
+    assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
+    assert [(c.a, c.b, c.winner) for c in rec.comparisons] == [(0, 2, 2)]
+    assert result.selected is not None and result.selected.code == WRONG_TWOS
+    assert not any(CORRECT in p for p in w.prompts if "Program A:" in p)
+    assert result.usage.by_stage["selection"].llm_calls == 1 + 3
+
+
+async def test_one_order_asks_the_judge_once_and_takes_its_word(sandbox: LocalSandbox) -> None:
+    w = world()
+    result = await run(w, SStarSelection(orders="one"), sandbox)
+    rec = result.selection
+    assert rec is not None
+    [comp] = rec.comparisons
+    assert (comp.a, comp.b, comp.winner, comp.votes) == (0, 3, 3, ["b"])
+    assert comp.reason == "judge"
+    assert w.judge_calls == [(WRONG_LEN, CORRECT)]
+    assert result.usage.by_stage["selection"].llm_calls == 1 + 1 + 1
+    # With one order nothing cancels position bias: the first program shown wins.
+    biased = world(judge=first_shown)
+    result = await run(biased, SStarSelection(orders="one"), sandbox)
+    assert result.selection is not None
+    [comp] = result.selection.comparisons
+    assert (comp.winner, comp.votes, comp.reason) == (0, ["a"], "judge")
+
+
+async def test_without_distinguish_the_judge_sees_only_synthesised_inputs(
+    sandbox: LocalSandbox,
+) -> None:
+    w = world()
+    result = await run(w, SStarSelection(distinguish=False), sandbox)
+    rec = result.selection
+    assert rec is not None
+    assert not any("would produce different outputs" in p for p in w.prompts)
+    [comp] = rec.comparisons
+    # Of the synthesised inputs, [1, 1, 2] and [4, 4] split len(xs) from len(set(xs));
+    # the distinguishing input [2, 2, 3] the model would have given is not asked for.
+    assert comp.inputs == [[[1, 1, 2]], [[4, 4]]]
+    assert (comp.winner, comp.votes) == (3, ["b", "b"])
+    assert result.usage.by_stage["selection"].llm_calls == 1 + 2
 
 
 async def test_one_distinct_passing_program_needs_no_model(sandbox: LocalSandbox) -> None:

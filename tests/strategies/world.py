@@ -89,8 +89,34 @@ WRONG_LEN = "def count_distinct(xs):\n    return len(xs)\n"
 WRONG_LEN_2 = "def count_distinct(xs):\n    n = 0\n    for _ in xs:\n        n += 1\n    return n\n"
 WRONG_LEN_3 = "def count_distinct(xs):\n    return sum(1 for _ in xs)\n"
 CRASHES = "def count_distinct(xs):\n    return len(xs) // (len(xs) - len(xs))\n"
+# Two more ways to be wrong, each on its own kind of input, so that with the inputs
+# [1, 1], [] and [1, 2, 2] CORRECT, WRONG_LEN, WRONG_TWOS and WRONG_EMPTY are four
+# clusters: (1, 0, 2), (2, 0, 3), (1, 0, 3) and (1, 1, 2).
+WRONG_TWOS = "def count_distinct(xs):\n    return len(set(xs)) + (1 if xs.count(2) == 2 else 0)\n"
+WRONG_EMPTY = "def count_distinct(xs):\n    return len(set(xs)) if xs else 1\n"
+SPLITTING_INPUTS = [[[1, 1]], [[]], [[1, 2, 2]]]
 
 
 def prefer_set(a: str, b: str) -> str:
     """A judge that recognises the right program."""
     return "A" if "set(" in a else "B"
+
+
+def ranking(*best_first: str) -> Callable[[str, str], str]:
+    """A decisive judge: of two programs it picks the one earlier in ``best_first``,
+    in whichever order they are shown, so both orders of a match agree."""
+
+    def judge(a: str, b: str) -> str:
+        return "A" if best_first.index(a) < best_first.index(b) else "B"
+
+    return judge
+
+
+def first_shown(a: str, b: str) -> str:
+    """Pure position bias: always the program shown first."""
+    return "A"
+
+
+def second_shown(a: str, b: str) -> str:
+    """Pure position bias the other way."""
+    return "B"
