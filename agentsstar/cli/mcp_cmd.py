@@ -13,8 +13,8 @@ from typing import Annotated
 import anyio
 import typer
 
-from agentsstar.cli import _options as opt
 from agentsstar.cli._common import console, setup_logging
+from agentsstar.cli._options import RunOptions, run_options
 from agentsstar.errors import MissingDependencyError
 
 
@@ -27,7 +27,9 @@ def _require_sdk() -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @run_options
     def mcp(
+        options: RunOptions,
         http: Annotated[
             int | None,
             typer.Option(
@@ -39,50 +41,20 @@ def register(app: typer.Typer) -> None:
                 "(0: any free port).",
             ),
         ] = None,
-        model: opt.Model = None,
-        base_url: opt.BaseUrl = None,
-        sandbox: opt.Sandbox = None,
-        preset: opt.Preset = None,
-        config: opt.ConfigFile = None,
-        sampling: opt.Sampling = None,
-        revision: opt.Revision = None,
-        selection: opt.Selection = None,
-        samples: opt.Samples = None,
-        rounds: opt.Rounds = None,
-        temperature: opt.Temperature = None,
-        max_tokens: opt.MaxTokens = None,
-        seed: opt.Seed = None,
-        param: opt.Params = None,
-        deadline: Annotated[
-            float | None,
-            typer.Option(
-                "--deadline", min=0.001, help="Give up on a call after this many seconds."
-            ),
-        ] = None,
-        verbose: opt.Verbose = 0,
     ) -> None:
         """Serve S* as MCP tools (solve, check) to coding assistants."""
-        setup_logging(verbose)
+        setup_logging(options.verbose)
         _require_sdk()
         from agentsstar.mcp import server
 
-        cfg = opt.resolve(
-            preset=preset,
-            config=config,
-            model=model,
-            base_url=base_url,
-            sandbox=sandbox,
-            sampling=sampling,
-            revision=revision,
-            selection=selection,
-            samples=samples,
-            rounds=rounds,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            seed=seed,
-            params=param,
-            extra={"deadline_s": deadline} if deadline is not None else None,
-        )
+        if len(options.preset or []) > 1 or len(options.config or []) > 1:
+            raise typer.BadParameter(
+                "mcp takes one --preset and one --config", param_hint="--preset / --config"
+            )
+        [(_, preset, config)] = options.arms()
+        cfg = options.resolve(preset, config)
+        if options.no_cache:
+            cfg = cfg.model_copy(update={"cache": None})
         if http is None:
             anyio.run(server.serve_stdio, cfg)
             return
