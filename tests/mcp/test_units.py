@@ -127,13 +127,25 @@ def test_long_inputs_are_cut_in_the_account() -> None:
 
 def test_per_call_settings_leave_the_server_config_alone() -> None:
     cfg = build_config(
-        overrides={"model": "openai:m", "selection": {"name": "sstar", "num_inputs": 5}}
+        overrides={
+            "model": "openai:m",
+            "selection": {"name": "sstar", "num_inputs": 5},
+            "models": {"selection": {"model": "openai:judge", "base_url": "http://127.0.0.1:2/v1"}},
+            "cache": "replies.db",
+        }
     )
     args = SolveArgs(samples=3, rounds=0, selection="sstar", token_budget=500, time_budget=9.5)
     call = call_config(cfg, args)
     assert call.sampling.params()["n"] == 3 and call.revision.params()["rounds"] == 0
     assert call.selection.params() == {"num_inputs": 5}  # same strategy: its settings kept
     assert (call.token_budget, call.time_budget_s) == (500, 9.5)
+    # Everything else is the server's: models per stage, cache.
+    assert call.models == cfg.models and call.cache == "replies.db"
+    assert call == cfg.model_copy(
+        update={
+            k: getattr(call, k) for k in ("sampling", "revision", "token_budget", "time_budget_s")
+        }
+    )
     assert cfg.sampling.params()["n"] == 8 and cfg.token_budget is None
     other = call_config(cfg, SolveArgs(selection="majority"))
     assert other.selection.name == "majority" and other.selection.params() == {}
