@@ -66,7 +66,7 @@ TOOLS = [
         description=SOLVE_DOC,
         input_schema=tool_schema(SolveArgs, optional_null=False),
         output_schema=tool_schema(SolveOutput, optional_null=True),
-        annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
+        annotations=types.ToolAnnotations(read_only_hint=True),
     ),
     types.Tool(
         name="check",
@@ -74,9 +74,7 @@ TOOLS = [
         description=CHECK_DOC,
         input_schema=tool_schema(CheckArgs, optional_null=False),
         output_schema=tool_schema(CheckOutput, optional_null=True),
-        annotations=types.ToolAnnotations(
-            read_only_hint=True, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=types.ToolAnnotations(read_only_hint=True, idempotent_hint=True),
     ),
 ]
 
