@@ -148,7 +148,8 @@ def build_server(run: Run) -> Server[Any]:
             except BaseExceptionGroup as group:
                 raise _one(group) from None
         except Exception as exc:
-            if not isinstance(exc, tools.ToolCallError | UserError | InfrastructureError):
+            expected = tools.ToolCallError | UserError | InfrastructureError | TimeoutError
+            if not isinstance(exc, expected):
                 log.exception("mcp.tool_failed", tool=params.name)
             return _error(describe_failure(exc))
 

@@ -285,3 +285,19 @@ async def test_client_gone_mid_run_leaves_no_program(model_server: FakeOpenAISer
             while procs_named(SPIN_COMM) or pids_running("sleep", SPIN_SLEEP):
                 await anyio.sleep(0.1)
     assert outcome, "the call should have failed with the connection"
+
+
+async def test_deadline_is_a_tool_error_and_stops_the_programs(
+    model_server: FakeOpenAIServer,
+) -> None:
+    args = {"problem": SPIN_PROBLEM, "samples": 1, "rounds": 0}
+    with anyio.fail_after(120):
+        async with mcp_session(*fake_model_args(model_server, "--deadline", "4")) as (session, _):
+            result = await session.call_tool("solve", args)
+            assert result.is_error
+            assert text_of(result) == "the run's deadline passed before it finished"
+            with anyio.fail_after(15):
+                while procs_named(SPIN_COMM) or pids_running("sleep", SPIN_SLEEP):
+                    await anyio.sleep(0.1)
+            ok = await session.call_tool("check", CHECK_STDIN)
+            assert ok.structured_content["total"] == 2
