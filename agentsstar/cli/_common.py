@@ -12,7 +12,10 @@ from rich.markup import escape
 
 # Everything but the selected program goes to stderr, so stdout can be piped.
 # Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns.
-console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+# emoji=False: model names such as openai:m would print as emoji codes (":m:").
+console = Console(
+    stderr=True, highlight=False, emoji=False, width=None if sys.stderr.isatty() else 160
+)
 
 
 def fail(message: str, *, code: int) -> NoReturn:
@@ -21,7 +24,17 @@ def fail(message: str, *, code: int) -> NoReturn:
     sys.exit(code)
 
 
+_verbosity = 0
+
+
+def verbosity() -> int:
+    """The -v count of the running command (0 before a command has started)."""
+    return _verbosity
+
+
 def setup_logging(verbose: int) -> None:
+    global _verbosity
+    _verbosity = verbose
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     structlog.configure(
         processors=[

@@ -117,7 +117,9 @@ class RunOptions:
     ] = None
     deadline: Annotated[
         float | None,
-        _option("--deadline", help="Give up on a problem after this many seconds (an error)."),
+        _option(
+            "--deadline", min=0, help="Give up on a problem after this many seconds (an error)."
+        ),
     ] = None
     token_budget: Annotated[
         int | None,
@@ -131,6 +133,7 @@ class RunOptions:
         float | None,
         _option(
             "--time-budget",
+            min=0,
             help="Seconds a problem may spend; then the best program so far is returned.",
         ),
     ] = None

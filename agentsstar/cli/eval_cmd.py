@@ -94,7 +94,9 @@ def register(app: typer.Typer) -> None:
         options: RunOptions,
         bench: Annotated[
             Path | None,
-            typer.Argument(help="Directory of problem files, or a JSONL file of problems."),
+            typer.Argument(
+                metavar="BENCH", help="Directory of problem files, or a JSONL file of problems."
+            ),
         ] = None,
         run_dir: Annotated[
             Path | None, typer.Option("--run-dir", help="Where results go (default: runs/<time>).")
@@ -140,14 +142,17 @@ def register(app: typer.Typer) -> None:
                 if value
             ]
             if given:
-                raise ConfigError(
-                    f"--resume continues a run with its saved settings; drop {', '.join(given)}"
+                # A usage error: typer prints it with the short usage line, exit 2.
+                raise typer.BadParameter(
+                    f"continues a run with its saved settings; drop {', '.join(given)}",
+                    param_hint="'--resume'",
                 )
             plan = _resume(resume, bench, concurrency)
         else:
             if bench is None:
-                raise ConfigError(
-                    "BENCH: give a benchmark directory or JSONL file (or --resume RUN_DIR)"
+                raise typer.BadParameter(
+                    "give a benchmark directory or JSONL file (or --resume RUN_DIR)",
+                    param_hint="'BENCH'",
                 )
             target = run_dir or Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
             plan = _create(target, bench, options, ids, limit, concurrency)

@@ -58,13 +58,14 @@ def import_command(
         typer.Option(help="Keep only these difficulties (repeat or comma-separate)."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="Write at most this many problems (after filters).")
+        int | None, typer.Option(min=1, help="Write at most this many problems (after filters).")
     ] = None,
     include_generated: Annotated[
         bool, typer.Option(help="codecontests: add generated tests to the private tests.")
     ] = False,
     max_generated: Annotated[
-        int, typer.Option(help="codecontests: at most this many generated tests per problem.")
+        int,
+        typer.Option(min=0, help="codecontests: at most this many generated tests per problem."),
     ] = 100,
     overwrite: Annotated[
         bool, typer.Option(help="Write into an OUT_DIR that already holds problem files.")
@@ -90,7 +91,9 @@ def import_command(
     )
     source = None if src in BUILTIN_SOURCES else Path(src)
     report = import_problems(format, source, out_dir, options, overwrite=overwrite)
-    Console(stderr=True).print(summary(report), markup=False, highlight=False, soft_wrap=True)
+    Console(stderr=True, emoji=False).print(
+        summary(report), markup=False, highlight=False, soft_wrap=True
+    )
 
 
 def summary(report: ImportReport) -> str:

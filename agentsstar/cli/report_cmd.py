@@ -97,7 +97,10 @@ def register(app: typer.Typer) -> None:
     def report(
         run_dirs: Annotated[
             list[Path],
-            typer.Argument(help="Run directories to compare (an eval of several arms: each arm)."),
+            typer.Argument(
+                metavar="RUN_DIR...",
+                help="Run directories to compare (an eval of several arms: each arm).",
+            ),
         ],
         plot_file: Annotated[
             Path | None, typer.Option("--plot", help="Draw pass@1 against tokens to this PNG.")

@@ -72,6 +72,8 @@ import threading
 import time
 import traceback
 import types
+from collections.abc import Callable
+from typing import Any
 
 # --- Linux constants (stable kernel ABI) ------------------------------------------
 CLONE_NEWNS = 0x00020000
@@ -157,6 +159,9 @@ def _enter_namespaces(iso: Isolation) -> None:
     namespace with ``kill(-1)``; candidates cannot signal it.
     """
     root = os.geteuid() == 0
+    # Read before unsharing: inside a new, still unmapped user namespace getuid()
+    # answers the overflow uid (65534), which we may not map.
+    uid, gid = os.getuid(), os.getgid()
     base = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
     attempts = [base] if root else []
     attempts.append(base | CLONE_NEWUSER)
@@ -183,7 +188,6 @@ def _enter_namespaces(iso: Isolation) -> None:
                 iso.warnings.append(f"no {attr.replace('_', ' ')}: {exc}")
         return
     if done & CLONE_NEWUSER:
-        uid, gid = os.getuid(), os.getgid()
         try:
             with open("/proc/self/setgroups", "w") as f:
                 f.write("deny")
@@ -236,7 +240,11 @@ def _python_paths() -> list[str]:
     for p in paths:
         p = os.path.normpath(os.path.abspath(p))
         if os.path.isdir(p):
+            # Both spellings: the one the interpreter uses (which may pass through a
+            # symlink, e.g. a project's .venv) and the real directory behind it,
+            # which may live under /tmp or a hidden home and must come back too.
             out.add(p)
+            out.add(os.path.realpath(p))
     # Keep only the outermost of nested paths.
     return sorted(p for p in out if not any(p != q and p.startswith(q + "/") for q in out))
 
@@ -255,9 +263,21 @@ def _cover(path: str, keep: list[str], options: str) -> list[str]:
     """Mount a fresh tmpfs over ``path``, re-exposing read-only the ``keep`` paths
     under it (the Python installation, a virtualenv). Returns those re-exposed."""
     inner = [k for k in keep if k.startswith(path.rstrip("/") + "/")]
-    fds = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in inner]
+    links = {}
+    binds = []
+    for k in inner:
+        link = _first_link(path, k)
+        if link is None:
+            binds.append(k)
+        else:
+            # Recreate the link as it is; its target is kept (and re-exposed) on its own.
+            links[link] = os.readlink(link)
+    fds = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in binds]
     try:
         _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        for link, target in links.items():
+            os.makedirs(os.path.dirname(link), 0o755, exist_ok=True)
+            os.symlink(target, link)
         for k, fd in fds:
             os.makedirs(k, 0o755, exist_ok=True)
             _mount(f"/proc/self/fd/{fd}", k, None, MS_BIND | MS_REC)
@@ -274,6 +294,16 @@ def _cover(path: str, keep: list[str], options: str) -> list[str]:
         for _, fd in fds:
             os.close(fd)
     return inner
+
+
+def _first_link(top: str, path: str) -> str | None:
+    """The first component of ``path`` below ``top`` that is a symlink, if any."""
+    parts = os.path.relpath(path, top).split("/")
+    for i in range(1, len(parts) + 1):
+        here = os.path.join(top, *parts[:i])
+        if os.path.islink(here):
+            return here
+    return None
 
 
 def _hide_dir(hidden: str, keep: list[str], iso: Isolation) -> None:
@@ -301,7 +331,7 @@ def _unescape(path: str) -> str:
     return path.encode().decode("unicode_escape") if "\\" in path else path
 
 
-def _setup_mounts(cfg: dict, iso: Isolation) -> list[str]:
+def _setup_mounts(cfg: dict[str, Any], iso: Isolation) -> list[str]:
     """Private /tmp and /dev/shm, hidden home dirs, own /proc, everything else read-only.
 
     Returns the Python paths re-exposed (read-only) inside the private /tmp, which
@@ -349,7 +379,7 @@ def _setup_mounts(cfg: dict, iso: Isolation) -> list[str]:
 
 
 # --- the child: runs the candidate ---------------------------------------------------
-def _capture_encoder():
+def _capture_encoder() -> Callable[[object], str]:
     """Build the JSON serialiser before any candidate code runs.
 
     References are captured here so that monkey-patching ``json``, ``_json`` or
@@ -362,17 +392,18 @@ def _capture_encoder():
         from _json import make_encoder
     except ImportError:  # not CPython: fall back to the pure-Python encoder, captured
         encoder = json.JSONEncoder(allow_nan=True)
-        return lambda value: encoder.encode(value)
+        return encoder.encode
     join, type_, hasattr_ = "".join, type, hasattr
 
-    def default(o):
+    def default(o: Any) -> Any:
         # numpy scalars and arrays are common in solutions; their plain value travels.
         if getattr(type_(o), "__module__", "") == "numpy" and hasattr_(o, "tolist"):
             return o.tolist()
         raise TypeError(f"Object of type {type_(o).__name__} is not JSON serializable")
 
-    def dumps(value):
+    def dumps(value: object) -> str:
         enc = make_encoder({}, default, enc_str, None, ": ", ", ", False, False, True)
+        # No str() around it: a builtin looked up now could be the candidate's.
         return join(enc(value, 0))
 
     return dumps
@@ -382,24 +413,24 @@ _dumps = _capture_encoder()  # for the value and for the message to the runner
 
 
 class _ChildSpec:
-    __slots__ = (
-        "arg",
-        "code",
-        "entry",
-        "err_w",
-        "iso",
-        "kind",
-        "limits",
-        "out_w",
-        "res_w",
-        "runner_pid",
-        "setup_w",
-        "stdin_fd",
-        "streams",
-        "uid",
-        "vm",
-        "workdir",
-    )
+    """Everything a child needs, filled in by the runner before the fork."""
+
+    arg: Any
+    code: Any
+    entry: str | None
+    err_w: int
+    iso: Isolation
+    kind: str
+    limits: dict[str, Any]
+    out_w: int
+    res_w: int
+    runner_pid: int
+    setup_w: int
+    stdin_fd: int
+    streams: tuple[io.TextIOWrapper, io.TextIOWrapper, io.TextIOWrapper]
+    uid: int
+    vm: int
+    workdir: str
 
 
 def _vm_size() -> int:
@@ -492,7 +523,7 @@ def _child_main(spec: _ChildSpec) -> None:
         os.dup2(spec.res_w, res_fd)
         os.environ.update(HOME=spec.workdir, TMPDIR=spec.workdir, PWD=spec.workdir)
         sys.stdin, sys.stdout, sys.stderr = spec.streams
-        sys.__stdin__, sys.__stdout__, sys.__stderr__ = spec.streams
+        sys.__stdin__, sys.__stdout__, sys.__stderr__ = spec.streams  # type: ignore[misc]
         sys.argv = ["solution.py"]
         _watch_thread_starts()
         # Last: every other fd goes, the set-up channel included (candidate code
@@ -510,18 +541,18 @@ def _run_candidate(spec: _ChildSpec, res_fd: int) -> None:
     # Everything used after candidate code starts is bound to locals first.
     write, exit_, dumps = _write_all, os._exit, _dumps
     type_, str_, isinstance_ = type, str, isinstance
-    ballast = bytearray(1 << 18)  # freed on MemoryError so we can still report it
-    msg = {"exit": 0, "error": None, "memory": False, "value": None}
+    ballast: bytearray | None = bytearray(1 << 18)  # freed on MemoryError so we can still report it
+    msg: dict[str, Any] = {"exit": 0, "error": None, "memory": False, "value": None}
     # stdin programs run as a script; function programs as an imported module, so a
     # ``if __name__ == "__main__":`` block (often reading stdin) stays quiet.
     module = types.ModuleType("__main__" if spec.kind == "stdin" else "solution")
     module.__file__ = os.path.join(spec.workdir, "solution.py")
-    module.__builtins__ = __builtins__
+    module.__builtins__ = __builtins__  # type: ignore[attr-defined]
     sys.modules["__main__"] = sys.modules[module.__name__] = module
     try:
         exec(spec.code, module.__dict__)
         if spec.kind == "function":
-            fn = _resolve(module, spec.entry)
+            fn = _resolve(module, spec.entry)  # type: ignore[arg-type]  # set for functions
             value = fn(*spec.arg)
             try:
                 msg["value"] = dumps(value)
@@ -535,7 +566,7 @@ def _run_candidate(spec: _ChildSpec, res_fd: int) -> None:
         if code is None:
             msg["exit"] = 0
         elif isinstance_(code, int):
-            msg["exit"] = code & 0xFF
+            msg["exit"] = code & 0xFF  # type: ignore[operator]  # isinstance_ is an alias
         else:
             _safe_print_stderr(code)
             msg["exit"] = 1
@@ -581,7 +612,7 @@ def _watch_thread_starts() -> None:
         if original is None:
             continue
 
-        def start(*args, _original=original, **kwargs):
+        def start(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
             try:
                 return _original(*args, **kwargs)
             except RuntimeError:
@@ -611,7 +642,7 @@ def _no_room_for_stack() -> bool:
         return False
 
 
-def _resolve(module: types.ModuleType, entry: str):
+def _resolve(module: types.ModuleType, entry: str) -> Any:
     name, _, method = entry.partition(".")
     try:
         target = module.__dict__[name]
@@ -662,7 +693,7 @@ class Runner:
 
     def __init__(
         self,
-        proto_in: io.BufferedReader,
+        proto_in: io.BufferedReader[io.FileIO],
         proto_out: int,
         iso: Isolation,
         workroot: str,
@@ -683,7 +714,7 @@ class Runner:
             # processes, and candidates cannot signal or ptrace anything of ours.
             self.uid = 0x60000000 + int.from_bytes(os.urandom(3), "little")
 
-    def send(self, obj: dict) -> None:
+    def send(self, obj: dict[str, Any]) -> None:
         # backslashreplace: a lone surrogate (from candidate text) must not kill us.
         line = json.dumps(obj, ensure_ascii=False) + "\n"
         _write_all(self.proto_out, line.encode("utf-8", "backslashreplace"))
@@ -701,7 +732,7 @@ class Runner:
             except (ValueError, KeyError, TypeError) as exc:
                 self.send({"op": "error", "message": f"{type(exc).__name__}: {exc}"})
 
-    def run_job(self, job: dict) -> None:
+    def run_job(self, job: dict[str, Any]) -> None:
         kind, inputs, limits = job["kind"], job["inputs"], job["limits"]
         if kind not in ("stdin", "function"):
             raise ValueError(f"bad kind {kind!r}")
@@ -736,7 +767,9 @@ class Runner:
             self.send(result)
         self.send({"op": "done"})
 
-    def run_input(self, code, kind: str, entry: str | None, arg, limits: dict) -> dict:
+    def run_input(
+        self, code: Any, kind: str, entry: str | None, arg: Any, limits: dict[str, Any]
+    ) -> dict[str, Any]:
         attempts = 0
         while True:
             attempts += 1
@@ -773,7 +806,9 @@ class Runner:
             os.chown(path, self.uid, self.uid)
         return path
 
-    def execute(self, code, kind: str, entry: str | None, arg, limits: dict) -> dict:
+    def execute(
+        self, code: Any, kind: str, entry: str | None, arg: Any, limits: dict[str, Any]
+    ) -> dict[str, Any]:
         time_s = float(limits["time_s"])
         out_cap = int(limits["output_bytes"])
         err_cap = max(out_cap, 8 << 20)
@@ -818,7 +853,18 @@ class Runner:
                 os.close(fd)
             self._wipe(spec.workdir)
 
-    def _watch(self, pid, start, kind, time_s, caps, out_r, err_r, res_r, setup_r) -> dict:
+    def _watch(
+        self,
+        pid: int,
+        start: float,
+        kind: str,
+        time_s: float,
+        caps: dict[int, int],
+        out_r: int,
+        err_r: int,
+        res_r: int,
+        setup_r: int,
+    ) -> dict[str, Any]:
         bufs = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
         totals = {out_r: 0, err_r: 0, res_r: 0}
         poller = select.poll()
@@ -1026,8 +1072,19 @@ def _text(value: object, limit: int | None = 4096) -> str | None:
 
 
 def _classify(
-    *, kind, status, killed, over, cpu, seconds, time_s, stdout, stderr, msg, setup_error
-) -> dict:
+    *,
+    kind: str,
+    status: int,
+    killed: str | None,
+    over: list[str],
+    cpu: float,
+    seconds: float,
+    time_s: float,
+    stdout: bytes,
+    stderr: bytes,
+    msg: dict[str, Any],
+    setup_error: str | None,
+) -> dict[str, Any]:
     """Turn what was observed into a verdict (see the module docstring)."""
     err_text = stderr.decode("utf-8", "replace")
     msg_error = _text(msg.get("error"))
@@ -1109,7 +1166,7 @@ def _children(parent: int) -> list[int]:
     return out
 
 
-def _parse_msg(raw: bytes) -> dict:
+def _parse_msg(raw: bytes) -> dict[str, Any]:
     # The last complete line wins; anything unparsable is ignored.
     for line in reversed(raw.splitlines()):
         try:

@@ -29,6 +29,7 @@ import anyio
 import structlog
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from agentsstar.errors import SandboxError
 from agentsstar.sandboxes._protocol import (
@@ -43,6 +44,14 @@ from agentsstar.sandboxes._protocol import (
 from agentsstar.sandboxes.base import ClosesOnExit, ExecResult, Limits, Program, Verdict
 
 log = structlog.get_logger(__name__)
+
+RUNNER_START_RETRY = AsyncRetrying(
+    stop=stop_after_attempt(2),
+    retry=retry_if_exception_type(SandboxError),
+    reraise=True,
+)
+"""Starting a runner: one immediate retry (start-up can fail transiently on a loaded
+box), then the last ``SandboxError`` is raised. ``.copy()`` it per use."""
 
 
 class _Runner:
@@ -268,20 +277,14 @@ class LocalSandbox(ClosesOnExit):
         return results
 
     async def _start_runner(self) -> _Runner:
-        last: SandboxError | None = None
-        for _ in range(2):  # one retry: start-up can fail transiently on a loaded box
-            try:
+        async for attempt in RUNNER_START_RETRY.copy():
+            with attempt:
                 runner = await _Runner.start(
                     self._command, self._env, self._init, self._startup_timeout_s
                 )
-            except SandboxError as exc:
-                last = exc
-                continue
-            self._all.add(runner)
-            self._check_isolation(runner.hello)
-            return runner
-        assert last is not None
-        raise last
+        self._all.add(runner)
+        self._check_isolation(runner.hello)
+        return runner
 
     def _check_isolation(self, hello: dict[str, Any]) -> None:
         iso = hello.get("isolation") or {}

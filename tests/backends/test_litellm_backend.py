@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 from typing import Any
 
@@ -134,3 +136,53 @@ def test_missing_litellm_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setitem(sys.modules, "litellm", None)  # makes `import litellm` fail
     with pytest.raises(MissingDependencyError, match=r"agentsstar\[litellm\]"):
         LiteLLMBackend("openai/x", api_base="http://127.0.0.1:1/v1")
+
+
+@pytest.mark.anyio
+async def test_refused_connection_is_reported_as_a_connection_failure() -> None:
+    with FakeOpenAIServer() as server:
+        url = server.base_url
+    # The server is gone: its port refuses connections.
+    backend = LiteLLMBackend("openai/fake-model", api_base=url, timeout=10)
+    with pytest.raises(TransientModelError) as info:
+        await backend.complete(HELLO, GenerationParams())
+    message = str(info.value)
+    assert message.startswith(f"litellm:openai/fake-model: connection to {url} failed"), message
+    assert "500" not in message
+
+
+# A fresh interpreter: whether litellm fetches its price list happens at its import.
+IMPORT_OFFLINE = """
+import os, socket, sys
+attempts = []
+real_connect = socket.socket.connect
+def connect(self, address):
+    attempts.append(address)
+    raise ConnectionRefusedError("no network in this test")
+socket.socket.connect = connect
+from agentsstar.backends.litellm_backend import import_litellm
+litellm = import_litellm()
+print(repr(os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP")))
+print(len(attempts), len(litellm.model_cost) > 100)
+"""
+
+
+def _import_in_fresh_process(env_value: str | None) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "LITELLM_LOCAL_MODEL_COST_MAP"}
+    if env_value is not None:
+        env["LITELLM_LOCAL_MODEL_COST_MAP"] = env_value
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_OFFLINE], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_price_list_switch_is_scoped_to_the_import() -> None:
+    # litellm uses its bundled price list (no connection attempted), and the process
+    # environment is left as it was: children of the process do not inherit the switch.
+    assert _import_in_fresh_process(None) == ["None", "0 True"]
+
+
+def test_users_own_price_list_setting_is_kept() -> None:
+    assert _import_in_fresh_process("False")[0] == "'False'"

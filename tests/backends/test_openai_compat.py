@@ -169,6 +169,9 @@ def test_official_api_without_key_is_a_one_line_error(monkeypatch: pytest.Monkey
     [
         ({"model": ""}, "model name is empty"),
         ({"model": "m", "base_url": "127.0.0.1:8000/v1"}, "invalid base URL"),
+        ({"model": "m", "base_url": "http://127.0.0.1:99999/v1"}, "invalid base URL"),
+        ({"model": "m", "base_url": "http:///v1"}, "invalid base URL"),
+        ({"model": "m", "base_url": "ftp://host/v1"}, "invalid base URL"),
         ({"model": "m", "base_url": "http://127.0.0.1:1/v1", "timeout": 0}, "timeout"),
     ],
 )

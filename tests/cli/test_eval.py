@@ -16,7 +16,7 @@ import pytest
 from agentsstar.testing.openai_server import FakeOpenAIServer
 
 from .fake_model import reply
-from .test_run import EXAMPLES, cli
+from .test_run import EXAMPLES, cli, flat
 
 EXPECTED = {
     "balanced-brackets": True,
@@ -95,7 +95,8 @@ def test_resume_refuses_new_settings(tmp_path: Path) -> None:
     run_dir.mkdir()
     (run_dir / "config.json").write_text("{}")
     proc = cli("eval", "--resume", str(run_dir), "--model", "openai:other")
-    assert proc.returncode == 2 and "drop --model" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "'--resume': continues a run with its saved settings; drop --model" in flat(proc.stderr)
 
 
 def test_server_down_is_recorded_as_error_not_failure(tmp_path: Path) -> None:
@@ -110,3 +111,33 @@ def test_server_down_is_recorded_as_error_not_failure(tmp_path: Path) -> None:
     assert "ModelError" in rec["error"]
     rep = cli("report", str(run_dir))
     assert "– (0/0)" in rep.stderr  # no pass@1 claimed from an error
+
+
+def test_ray_driver_killed_then_resumed_on_ray(
+    slow_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    pytest.importorskip("ray")
+    run_dir = tmp_path / "ray"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentsstar", *eval_args(slow_server, run_dir), "--ray", "local"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the driver and the Ray runtime it started die together
+    )
+    results = run_dir / "results.jsonl"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if results.exists() and len(results.read_text().splitlines()) >= 1:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    finished = lines(run_dir)
+    assert 1 <= len(finished) < len(EXPECTED), "the kill should land mid-run"
+    resumed = cli("eval", "--resume", str(run_dir), "--ray", "local", timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    final = lines(run_dir)
+    assert len({r["id"] for r in final}) == len(final) == len(EXPECTED)
+    assert {r["id"]: r["passed"] for r in final} == EXPECTED
+    assert final[: len(finished)] == finished
+    assert all(r["pid"] and r["host"] for r in final)  # every row says where it ran
