@@ -37,7 +37,19 @@ from agentsstar.sandboxes import LocalSandbox
 from agentsstar.strategies.selection._inputs import pool as public_pool
 
 HERE = Path(__file__).parent / "selection"
-STRATEGIES = ["sstar", "majority", "codet", "llm-judge", "random", "public", "oracle"]
+# (label, strategy, parameters): majority as published (model inputs only) and on the
+# same grounded inputs as sstar, so the judge's contribution shows on its own.
+STRATEGIES: list[tuple[str, str, dict[str, Any]]] = [
+    ("sstar", "sstar", {}),
+    ("sstar (model inputs only)", "sstar", {"sources": ["model"]}),
+    ("majority", "majority", {}),
+    ("majority (all sources)", "majority", {"sources": ["model", "generator", "mutation"]}),
+    ("codet", "codet", {}),
+    ("llm-judge", "llm-judge", {}),
+    ("random", "random", {}),
+    ("public", "public", {}),
+    ("oracle", "oracle", {}),
+]
 
 
 @dataclass
@@ -136,10 +148,10 @@ async def bench(
             if is_mixed(cands, pool.right):
                 prepared.append((pool, cands))
         print(f"{len(prepared)} mixed pools of {len(pools)}", file=sys.stderr)
-        for name in STRATEGIES:
+        for label, name, params in STRATEGIES:
             picks, calls, tokens, seconds = [], [], [], []
             for pool, cands in prepared:
-                strategy = registry.make("selection", name, {})
+                strategy = registry.make("selection", name, params)
                 ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
                 chooser = (
                     ctx.with_private(PrivateScorer(box, pool.problem)) if name == "oracle" else ctx
@@ -152,7 +164,7 @@ async def bench(
                 calls.append(usage.llm_calls)
                 tokens.append(usage.prompt_tokens + usage.completion_tokens)
             row = {
-                "strategy": name,
+                "strategy": label,
                 "selection_model": model_spec,
                 "mixed_pools": len(prepared),
                 "right": sum(picks),
@@ -164,7 +176,7 @@ async def bench(
             }
             rows.append(row)
             print(
-                f"{name:10s} {row['right']}/{len(prepared)} right "
+                f"{label:26s} {row['right']}/{len(prepared)} right "
                 f"({row['right_pct'] or 0:.0f}%), {row['calls_per_problem']:.1f} calls, "
                 f"{row['tokens_per_problem']:,.0f} tokens per problem",
                 file=sys.stderr,

@@ -9,7 +9,8 @@ root="$(mktemp -d "${TMPDIR:-/tmp}/agentsstar-profiles.XXXXXX")"
 trap 'rm -rf "$root"' EXIT
 pip_install() { "$1/bin/python" -m pip install --disable-pip-version-check --quiet "${@:2}"; }
 
-for profile in base local litellm e2b; do
+# Profiles to check: all by default, or those named on the command line.
+for profile in ${@:-base local litellm e2b mcp}; do
     start=$SECONDS
     venv="$root/$profile"
     python -m venv "$venv"

@@ -156,7 +156,29 @@ def e2b() -> None:
     )
 
 
-PROFILES = {"base": base, "local": local, "litellm": litellm, "e2b": e2b}
+def mcp() -> None:
+    absent("litellm", "e2b", "llama_cpp")
+    import anyio
+    from mcp import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    async def tools() -> list[str]:
+        params = StdioServerParameters(
+            command=AGENTSSTAR,
+            args=["mcp", "--model", "openai:x", "--base-url", "http://127.0.0.1:9/v1"],
+        )
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            listed = await session.list_tools()
+            return sorted(t.name for t in listed.tools)
+
+    check(
+        anyio.run(tools) == ["check", "solve"],
+        "the MCP server lists solve and check to an MCP client",
+    )
+
+
+PROFILES = {"base": base, "local": local, "litellm": litellm, "e2b": e2b, "mcp": mcp}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in PROFILES:

@@ -20,6 +20,9 @@ bash scripts/check-profiles.sh
 echo "== sandbox suites as an unprivileged user (user namespaces, no root)"
 bash scripts/test-unprivileged.sh
 
+echo "== headless browser for the viewer tests (Debian's chromium)"
+bash scripts/install-browser.sh
+
 echo "== ruff"
 ruff check agentsstar tests bench scripts
 ruff format --check agentsstar tests bench scripts

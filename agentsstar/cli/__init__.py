@@ -21,7 +21,7 @@ from typing import Any
 
 import typer
 
-from agentsstar.cli import eval_cmd, import_cmd, report_cmd, run_cmd, view_cmd
+from agentsstar.cli import eval_cmd, import_cmd, mcp_cmd, report_cmd, run_cmd, view_cmd
 from agentsstar.cli._common import console, fail, setup_logging
 from agentsstar.errors import InfrastructureError, UserError, unwrap_group
 
@@ -39,6 +39,7 @@ eval_cmd.register(app)
 report_cmd.register(app)
 import_cmd.register(app)
 view_cmd.register(app)
+mcp_cmd.register(app)
 
 
 def _wants_traceback() -> bool:

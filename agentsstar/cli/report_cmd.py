@@ -109,8 +109,7 @@ def register(app: typer.Typer) -> None:
             Format, typer.Option("--format", help="table (default), md, csv or json.")
         ] = Format.table,
     ) -> None:
-        """pass@1 with its interval, oracle pass@N, tokens and time per run, and each run
-        against the first, paired problem by problem."""
+        """Compare runs: pass@1 with intervals, cost, and each run paired against the first."""
         summaries = [summarise(d) for d in expand_run_dirs(run_dirs)]
         if fmt is Format.table:
             print_table(summaries)

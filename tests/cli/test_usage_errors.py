@@ -64,6 +64,14 @@ BAD_COMMAND_LINES: list[tuple[list[str], str]] = [
     (["import", "humaneval", "-", "out", "--limit", "x"], "'--limit'"),
     (["import", "humaneval", "-", "out", "--limit", "0"], "'--limit'"),
     (["import", "codecontests", "f", "out", "--max-generated", "-1"], "'--max-generated'"),
+    # view
+    (["view"], "Missing argument 'RESULT.json|RUN_DIR'"),
+    (["view", "r.json", "--bogus"], "No such option: --bogus"),
+    (["view", "r.json", "--out"], "Option '--out' requires an argument"),
+    # mcp
+    (["mcp", "--http", "abc"], "'--http'"),
+    (["mcp", "--bogus"], "No such option: --bogus"),
+    (["mcp", "-n", "0"], "'--samples' / '-n'"),
 ]
 
 

@@ -116,6 +116,28 @@ def record_outcome(
     record.sources = gathered.sources
 
 
+async def gather_and_run(
+    ctx: Context,
+    record: SelectionRecord,
+    pooled: Sequence[Candidate],
+    sources: Sequence[SourceName],
+    *,
+    model_inputs: int,
+    generated: int,
+    mutated: int,
+) -> tuple[Gathered, ParsedInputs, inp.Behaviour]:
+    """Gather inputs from ``sources``, run the pool on them, and record it all."""
+    gathered = await gather(
+        ctx, sources, model_inputs=model_inputs, generated=generated, mutated=mutated
+    )
+    report = gathered.model_report or ParsedInputs()
+    if gathered.model_report is not None:
+        record.synthesis.append(report.record("inputs"))
+    behaviour = await inp.run_all(ctx, pooled, gathered.inputs)
+    record_outcome(record, gathered, behaviour, pooled, ctx.problem.kind)
+    return gathered, report, behaviour
+
+
 def sources_note(gathered: Gathered) -> str:
     """What the sources gave, for a record whose inputs decided nothing."""
     parts = []

@@ -16,7 +16,7 @@ from agentsstar.context import Context
 from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
-from agentsstar.strategies.selection._sources import SourceName, gather, record_outcome
+from agentsstar.strategies.selection._sources import SourceName, gather_and_run
 
 
 class MajoritySelection(StrategyBase):
@@ -40,18 +40,15 @@ class MajoritySelection(StrategyBase):
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
         if inp.settled_without_execution(record, pooled):
             return record
-        gathered = await gather(
+        _, report, behaviour = await gather_and_run(
             ctx,
+            record,
+            pooled,
             self.sources,
             model_inputs=self.num_inputs,
             generated=self.generated_inputs,
             mutated=self.mutated_inputs,
         )
-        report = gathered.model_report or inp.ParsedInputs()
-        if gathered.model_report is not None:
-            record.synthesis.append(report.record("inputs"))
-        behaviour = await inp.run_all(ctx, pooled, gathered.inputs)
-        record_outcome(record, gathered, behaviour, pooled, ctx.problem.kind)
         record.clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.selected = inp.representative(record.clusters[0], pooled)
         record.note = (

@@ -31,8 +31,7 @@ from agentsstar.strategies.selection import _inputs as inp
 from agentsstar.strategies.selection._sources import (
     SOURCES,
     SourceName,
-    gather,
-    record_outcome,
+    gather_and_run,
     sources_note,
 )
 from agentsstar.strategies.selection._tournament import knockout
@@ -59,18 +58,15 @@ class SStarSelection(StrategyBase):
         if inp.settled_without_execution(record, pooled):
             return record
         ctx.emit("selection", step="gathering inputs")
-        gathered = await gather(
+        gathered, report, behaviour = await gather_and_run(
             ctx,
+            record,
+            pooled,
             self.sources,
             model_inputs=self.num_inputs,
             generated=self.generated_inputs,
             mutated=self.mutated_inputs,
         )
-        report = gathered.model_report or inp.ParsedInputs()
-        if gathered.model_report is not None:
-            record.synthesis.append(report.record("inputs"))
-        behaviour = await inp.run_all(ctx, pooled, gathered.inputs)
-        record_outcome(record, gathered, behaviour, pooled, ctx.problem.kind)
         clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.clusters = clusters
         contenders = clusters[: self.max_clusters]
