@@ -58,8 +58,10 @@ def main() -> None:
     from agentsstar.evaluation.ray_runner import run_eval_on_ray
 
     problems = [load_problem(p) for p in sorted(PROBLEMS.glob("*.json"))]
+    from agentsstar.evaluation.ray_runner import connect
+
     t = time.perf_counter()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    connect("local", num_cpus=2)  # on loopback, as --ray local
     print(f"ray start-up: {time.perf_counter() - t:.1f} s", file=sys.stderr)
     rates: dict[str, list[float]] = {"local": [], "ray": []}
     with (

@@ -36,6 +36,8 @@ from agentsstar.records import Result
 log = structlog.get_logger(__name__)
 
 ATTEMPTS = 2  # a problem whose worker dies is tried once more elsewhere
+# Ray's switch that, set to 0, keeps a node on 127.0.0.1 instead of its network address.
+LOOPBACK_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 def _ray() -> Any:
@@ -50,7 +52,7 @@ def require_ray() -> None:
     _ray()
 
 
-def connect(address: str) -> None:
+def connect(address: str, *, num_cpus: int | None = None) -> None:
     """Join the cluster at ``address`` (what ``ray.init`` takes: ``auto``,
     ``ray://head:10001``), or start a runtime on this machine for ``local``."""
     ray = _ray()
@@ -59,7 +61,17 @@ def connect(address: str) -> None:
     # Workers import agentsstar from the same installation as the driver; on a cluster
     # every node needs it installed (docs/scaling.md).
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-    if address != "local":
+    if address == "local":
+        # A runtime for this machine alone listens on loopback, not on the machine's
+        # network address (Ray's default on Linux). Its processes read the setting
+        # from the environment; this process read it when ray was imported, so it is
+        # set on the (private) constant too.
+        os.environ.setdefault(LOOPBACK_ONLY_ENV, "0")
+        constants: Any = importlib.import_module("ray._private.ray_constants")
+        constants.ENABLE_RAY_CLUSTER = os.environ[LOOPBACK_ONLY_ENV] not in ("0", "false")
+        if num_cpus is not None:
+            kwargs["num_cpus"] = num_cpus
+    else:
         kwargs["address"] = address
     ray.init(**kwargs)
 

@@ -19,7 +19,7 @@ from agentsstar.testing import FakeOpenAIServer
 from ..cli.fake_model import reply
 
 ray = pytest.importorskip("ray")
-from agentsstar.evaluation.ray_runner import run_eval_on_ray  # noqa: E402
+from agentsstar.evaluation.ray_runner import connect, run_eval_on_ray  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +28,9 @@ EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 
 @pytest.fixture(scope="module")
 def ray_runtime() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    connect("local", num_cpus=2)  # as `--ray local` starts it
+    # On loopback only (Ray would listen on the machine's network address).
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
     try:
         yield
     finally:
