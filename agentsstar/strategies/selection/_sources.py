@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import Field
+
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context
 from agentsstar.records import Candidate, InputSource, SelectionRecord
+from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
 from agentsstar.strategies.selection._generators import generated_inputs
 from agentsstar.strategies.selection._mutation import mutants
@@ -147,3 +150,27 @@ def sources_note(gathered: Gathered) -> str:
             what += f" ({s.error})"
         parts.append(what)
     return "; ".join(parts)
+
+
+class GathersInputs(StrategyBase):
+    """Base of the selections that cluster candidates by behaviour on test inputs:
+    how many inputs to ask each source for, and which sources to ask."""
+
+    num_inputs: int = Field(default=8, ge=1, le=100)  # written by the model directly
+    sources: tuple[SourceName, ...] = SOURCES
+    generated_inputs: int = Field(default=8, ge=1, le=100)
+    mutated_inputs: int = Field(default=24, ge=1, le=500)
+
+    async def gather_and_run(
+        self, ctx: Context, record: SelectionRecord, pooled: Sequence[Candidate]
+    ) -> tuple[Gathered, ParsedInputs, inp.Behaviour]:
+        """``gather_and_run`` with this strategy's sources and counts."""
+        return await gather_and_run(
+            ctx,
+            record,
+            pooled,
+            self.sources,
+            model_inputs=self.num_inputs,
+            generated=self.generated_inputs,
+            mutated=self.mutated_inputs,
+        )

@@ -10,26 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from pydantic import Field
-
 from agentsstar.context import Context
 from agentsstar.records import Candidate, SelectionRecord
-from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
-from agentsstar.strategies.selection._sources import SourceName, gather_and_run
+from agentsstar.strategies.selection._sources import GathersInputs, SourceName
 
 
-class MajoritySelection(StrategyBase):
+class MajoritySelection(GathersInputs):
     name: ClassVar[str] = "majority"
-    num_inputs: int = Field(default=8, ge=1, le=100)
     # The paper's baseline votes over all samples; True first keeps only candidates
     # passing the public tests (as S* does), to isolate the judge's contribution.
     public_filter: bool = False
     # The paper's baseline clusters on the model's inputs only; give it the other
     # sources (see sstar) to compare the two on the same evidence.
     sources: tuple[SourceName, ...] = ("model",)
-    generated_inputs: int = Field(default=8, ge=1, le=100)
-    mutated_inputs: int = Field(default=24, ge=1, le=500)
 
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
         pooled = (
@@ -40,15 +34,7 @@ class MajoritySelection(StrategyBase):
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
         if inp.settled_without_execution(record, pooled):
             return record
-        _, report, behaviour = await gather_and_run(
-            ctx,
-            record,
-            pooled,
-            self.sources,
-            model_inputs=self.num_inputs,
-            generated=self.generated_inputs,
-            mutated=self.mutated_inputs,
-        )
+        _, report, behaviour = await self.gather_and_run(ctx, record, pooled)
         record.clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.selected = inp.representative(record.clusters[0], pooled)
         record.note = (

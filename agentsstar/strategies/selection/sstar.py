@@ -26,31 +26,21 @@ from agentsstar import prompts
 from agentsstar.context import Context
 from agentsstar.extract import extract_choice
 from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
-from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
-from agentsstar.strategies.selection._sources import (
-    SOURCES,
-    SourceName,
-    gather_and_run,
-    sources_note,
-)
+from agentsstar.strategies.selection._sources import GathersInputs, sources_note
 from agentsstar.strategies.selection._tournament import knockout
 
 
-class SStarSelection(StrategyBase):
+class SStarSelection(GathersInputs):
     name: ClassVar[str] = "sstar"
-    num_inputs: int = Field(default=8, ge=1, le=100)
     distinguish: bool = True  # ask the model for distinguishing inputs per match
     distinguish_inputs: int = Field(default=3, ge=1, le=20)
     show_inputs: int = Field(default=3, ge=1, le=10)  # differing inputs shown to the judge
     max_clusters: int = Field(default=8, ge=2, le=64)  # smaller clusters are not contenders
     judge_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     orders: Literal["both", "one"] = "both"
-    # Where test inputs come from (see _sources): the model writing inputs, the model
-    # writing a generator program, and mutation of the public inputs (no model call).
-    sources: tuple[SourceName, ...] = SOURCES
-    generated_inputs: int = Field(default=8, ge=1, le=100)
-    mutated_inputs: int = Field(default=24, ge=1, le=500)
+    # Test inputs come from every source (GathersInputs): the model writing inputs, the
+    # model writing a generator program, and mutation of the public inputs.
 
     async def select(self, ctx: Context, candidates: Sequence[Candidate]) -> SelectionRecord:
         pooled = inp.pool(candidates)
@@ -58,15 +48,7 @@ class SStarSelection(StrategyBase):
         if inp.settled_without_execution(record, pooled):
             return record
         ctx.emit("selection", step="gathering inputs")
-        gathered, report, behaviour = await gather_and_run(
-            ctx,
-            record,
-            pooled,
-            self.sources,
-            model_inputs=self.num_inputs,
-            generated=self.generated_inputs,
-            mutated=self.mutated_inputs,
-        )
+        gathered, report, behaviour = await self.gather_and_run(ctx, record, pooled)
         clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.clusters = clusters
         contenders = clusters[: self.max_clusters]
