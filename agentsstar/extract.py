@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -251,3 +252,97 @@ def extract_choice(reply: str) -> str | None:
         return str(found[-1]).upper()
     stripped = reply.strip().strip("*.").upper()
     return stripped if stripped in {"A", "B"} else None
+
+
+@dataclass
+class Call:
+    """One call of the entry point written in a reply: ``f([1, 2], k=3)``."""
+
+    args: list[Any]
+    kwargs: dict[str, Any]
+
+
+_LARGEST = 100_000  # characters: a repeated literal larger than this is noise
+
+
+def extract_calls(reply: str, name: str) -> tuple[list[Call], int]:
+    """Every call of ``name`` in ``reply`` whose arguments are literals, in order, and
+    how many calls were found but not read (arguments that are not literals).
+
+    A code model asked for test inputs writes calls most naturally, one per line, in
+    asserts or prints, or inline in prose; all of these are found. ``def name(`` is a
+    definition, not a call. Arguments may be literals or literals combined with
+    ``+`` and ``*`` (``"a" * 1000``, ``[0] * 50 + [1]``): small models write large inputs
+    that way. Nothing else is evaluated: this is model-written text in the harness's
+    own process.
+    """
+    calls: list[Call] = []
+    unread = 0
+    pattern = re.compile(rf"(?<![\w]){re.escape(name)}\s*\(")
+    for m in pattern.finditer(reply):
+        if re.search(r"\bdef\s+$", reply[max(0, m.start() - 8) : m.start()]):
+            continue
+        end = _balanced_end(reply, m.end() - 1)
+        if end is None:
+            continue  # cut short by max_tokens
+        call = _read_call(reply[m.end() - 1 : end])
+        if call is None:
+            unread += 1
+        else:
+            calls.append(call)
+    return calls, unread
+
+
+def _read_call(parenthesised: str) -> Call | None:
+    try:
+        tree = ast.parse("f" + parenthesised, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    node = tree.body
+    if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    try:
+        args = [_as_json(_fold(a)) for a in node.args]
+        kwargs = {k.arg: _as_json(_fold(k.value)) for k in node.keywords if k.arg}
+    except (ValueError, TypeError, MemoryError, RecursionError, OverflowError):
+        return None
+    if len(kwargs) != len(node.keywords):
+        return None  # **kwargs
+    return Call(args, kwargs)
+
+
+def _fold(node: ast.expr) -> Any:
+    """A literal, or literals joined by ``+`` and repeated by ``*`` (bounded)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mult):
+        left, right = _fold(node.left), _fold(node.right)
+        if isinstance(node.op, ast.Mult):
+            seq, times = (left, right) if isinstance(right, int) else (right, left)
+            sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+            if sized and len(seq) * max(times, 0) > _LARGEST:
+                raise ValueError("too large")  # before building it
+        value = left + right if isinstance(node.op, ast.Add) else left * right
+        if isinstance(value, str | list | tuple) and len(value) > _LARGEST:
+            raise ValueError("too large")
+        return value
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return [_fold(e) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise ValueError("dict unpacking")
+        return {_fold(k): _fold(v) for k, v in zip(node.keys, node.values, strict=True) if k}
+    return ast.literal_eval(node)
+
+
+_TEXT_LANGS = {"", "text", "txt", "plaintext", "input", "stdin", "console", "none"}
+_CLOSED_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.DOTALL)
+
+
+def extract_text_blocks(reply: str) -> tuple[list[str], bool]:
+    """The contents of the plain (untagged or text) fenced blocks in ``reply``, and
+    whether a last block was left open (cut by ``max_tokens``; it is not returned)."""
+    blocks = [
+        m.group(2) for m in _CLOSED_FENCE.finditer(reply) if m.group(1).lower() in _TEXT_LANGS
+    ]
+    closed = sum(1 for _ in _CLOSED_FENCE.finditer(reply))
+    opened = reply.count("```")
+    return blocks, opened > 2 * closed

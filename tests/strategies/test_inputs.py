@@ -205,6 +205,96 @@ def test_model_written_outputs_are_never_kept() -> None:
     assert "999" not in repr(report.inputs)
 
 
+# -- the formats the prompts ask for: calls and plain blocks ----------------------------
+
+
+def test_calls_one_per_line_in_a_python_block() -> None:
+    reply = (
+        "```python\nhas_close_elements([1.0, 1.05], 0.1)\nhas_close_elements([], 0.5)\n"
+        "has_close_elements(numbers=[2.0, 9.0], threshold=7.0)\n```"
+    )
+    report = parse_inputs(CLOSE, reply, 8)
+    assert report.inputs == [[[1.0, 1.05], 0.1], [[], 0.5], [[2.0, 9.0], 7.0]]
+    assert report.dropped == []
+
+
+def test_calls_in_asserts_prints_and_prose_lose_the_result() -> None:
+    reply = (
+        "Test cases:\n```python\nassert total([1, 2, 3]) == 6\nprint(total([]))  # 0\n```\n"
+        "Also try `total([-5, 5])`, which should return 0."
+    )
+    assert kept(SUM, reply) == [[[1, 2, 3]], [[]], [[-5, 5]]]
+
+
+def test_a_definition_is_not_a_call() -> None:
+    reply = "```python\ndef total(numbers):\n    return sum(numbers)\n\ntotal([9, 9])\n```"
+    assert kept(SUM, reply) == [[[9, 9]]]
+
+
+def test_repeated_literals_are_folded_and_bounded() -> None:
+    reply = "separate_paren_groups('(' * 3 + ')' * 3)\nseparate_paren_groups('()' * 1_000_000)"
+    report = parse_inputs(PARENS, reply, 8)
+    assert report.inputs == [["((()))"]]
+    assert [r for _, r in report.dropped] == ["arguments not literals"]
+
+
+def test_calls_whose_arguments_are_code_are_dropped_not_run() -> None:
+    reply = "total(list(range(5)))\ntotal(__import__('os').getcwd())\ntotal([4])"
+    report = parse_inputs(SUM, reply, 8)
+    assert report.inputs == [[[4]]]
+    assert [r for _, r in report.dropped] == ["arguments not literals"] * 2
+
+
+def test_a_call_cut_short_by_the_token_limit_is_skipped() -> None:
+    reply = "```python\ntotal([1, 1])\ntotal([2, 2])\ntotal([3, 3, 3, 3, 3, 3, 3"
+    assert kept(SUM, reply) == [[[1, 1]], [[2, 2]]]
+
+
+def test_call_arity_types_and_keywords_each_have_their_reason() -> None:
+    reply = (
+        "has_close_elements([1.0])\nhas_close_elements('x', 'y')\n"
+        "has_close_elements([1.0], limit=2.0)\nhas_close_elements([1.0], 2.0, 3.0)\n"
+        "has_close_elements([1.0, 1.0], 0.0)"
+    )
+    report = parse_inputs(CLOSE, reply, 8)
+    assert report.inputs == [[[1.0, 1.0], 0.0]]
+    assert [r for _, r in report.dropped] == [
+        "wrong arity",
+        "wrong types",
+        "unknown keyword arguments",
+        "wrong arity",
+    ]
+    assert report.dropped[0][0] == "([1.0])"  # shown as the call's arguments
+
+
+def test_a_list_of_inputs_for_a_one_argument_function_is_opened_up() -> None:
+    # A 0.5B habit: all the string inputs in one list, or calls given one list each.
+    assert kept(PARENS, '```json\n["", "()", "(()) ()"]\n```') == [[""], ["()"], ["(()) ()"]]
+    # A list that is itself one valid argument stays whole.
+    assert kept(SUM, "```json\n[[7, 8, 9]]\n```") == [[[7, 8, 9]]]
+
+
+def test_stdin_plain_blocks_one_input_each() -> None:
+    reply = "Here:\n```\n1\n7\n```\n\n```text\n3\n-1 0 1\n```\n\n```\n4\n1 2 3"
+    report = parse_inputs(STDIN, reply, 8)
+    assert report.inputs == ["1\n7\n", "3\n-1 0 1\n"]
+    assert report.truncated  # the last block was left open: not an input
+
+
+def test_a_python_block_in_a_stdin_reply_is_not_an_input() -> None:
+    reply = "```python\nprint(1)\n```\n```\n2\n5 5\n```"
+    assert kept(STDIN, reply) == ["2\n5 5\n"]
+
+
+def test_the_reading_with_the_most_usable_inputs_wins() -> None:
+    # Calls that copy the public input, then a JSON list of new inputs.
+    reply = "total([1, 2])\n```json\n[[[3]], [[4, 5]]]\n```"
+    assert kept(SUM, reply) == [[[3]], [[4, 5]]]
+    # A stdin JSON list beside one plain block: the list has more.
+    reply = '```\n1\n1\n```\n["2\\n1 1\\n", "3\\n1 1 1\\n"]'
+    assert kept(STDIN, reply) == ["2\n1 1\n", "3\n1 1 1\n"]
+
+
 # -- prompts ---------------------------------------------------------------------------
 
 
@@ -216,15 +306,17 @@ def test_format_example_comes_from_the_problems_own_public_inputs() -> None:
     msgs = prompts.input_generation_messages(PARENS, 8)
     text = whole(msgs)
     assert "[[1, 2, 3], 4]" not in text
-    # Shown as the model's own answer to "write the examples' inputs", then a request
-    # for different ones.
-    assert msgs[-2].role == "assistant" and '[["( ) (( ))"]]' in msgs[-2].content
-    assert "separate_paren_groups('( ) (( ))')" in msgs[-2].content
+    # Shown as the model's own answer to "write the examples' inputs" (calls, as a
+    # docstring writes them), then a request for different ones in the same format.
+    assert msgs[-2].role == "assistant"
+    assert msgs[-2].content == "```python\nseparate_paren_groups('( ) (( ))')\n```"
+    assert "one call of `separate_paren_groups` per line" in msgs[-1].content
     assert "different from the examples" in msgs[-1].content
     assert "def separate_paren_groups(paren_string: str)" in text  # the signature
-    assert '["2\\n4 5\\n"]' in whole(prompts.input_generation_messages(STDIN, 8))
+    # A stdin input is shown as the text the program reads, in a plain block.
+    assert prompts.input_generation_messages(STDIN, 8)[-2].content == "```\n2\n4 5\n```"
     d = prompts.distinguish_messages(CLOSE, "a = 1\n", "b = 2\n", 3)
-    assert "[[[1.0, 2.0, 3.0], 0.5]]" in d[-2].content
+    assert "has_close_elements([1.0, 2.0, 3.0], 0.5)" in d[-2].content
     assert "Program A:" in d[-1].content and "would produce different outputs" in d[-1].content
 
 
@@ -241,7 +333,10 @@ def test_example_of_the_prompt_parses_back_to_the_public_inputs() -> None:
 def test_without_public_tests_the_format_is_described() -> None:
     bare = SUM.model_copy(update={"public_tests": ()})
     [_system, user] = prompts.input_generation_messages(bare, 4)
-    assert "positional arguments of one call of `total`" in user.content
+    assert "one call of `total` per line" in user.content
+    bare_stdin = STDIN.model_copy(update={"public_tests": ()})
+    [_system, user] = prompts.input_generation_messages(bare_stdin, 4)
+    assert "one ``` block per test" in user.content
 
 
 def test_unbalanced_lines_are_read_one_per_line() -> None:

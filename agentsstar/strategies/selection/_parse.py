@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentsstar.extract import extract_items
+from agentsstar.extract import Call, extract_calls, extract_items, extract_text_blocks
 from agentsstar.problem import Problem
 from agentsstar.records import DroppedInput, InputSynthesis
 
@@ -55,20 +55,47 @@ def parse_inputs(
     problem: Problem, reply: str, limit: int, *, items: list[Any] | None = None
 ) -> ParsedInputs:
     """The usable inputs in ``reply`` (or in ``items`` when already extracted), at most
-    ``limit``; public-test inputs, duplicates and malformed items are dropped."""
-    out = ParsedInputs()
-    if items is None:
-        found = extract_items(reply)
-        if found is None:
-            reason = "unparseable reply" if reply.strip() else "empty reply"
-            out.dropped.append((_show(reply.strip()), reason))
-            return out
-        items, out.truncated = found
-    out.parsed = len(items)
+    ``limit``; public-test inputs, duplicates and malformed items are dropped.
+
+    A reply is read in the format the prompts ask for (a function problem's calls of
+    the entry point, a stdin problem's one text block per input) and as a JSON or
+    literal list; the reading that yields more usable inputs wins (the asked-for
+    format on a tie)."""
+    signature = Signature.of(problem)
+    if items is not None:
+        return _read_items(problem, signature, items, limit)
+    readings: list[ParsedInputs] = []
+    if problem.kind == "function" and signature.entry:
+        calls, unread = extract_calls(reply, signature.entry)
+        if calls or unread:
+            report = _read_items(problem, signature, list(calls), limit)
+            report.parsed += unread
+            report.dropped += [("(a call)", "arguments not literals")] * unread
+            readings.append(report)
+    if problem.kind == "stdin":
+        blocks, cut = extract_text_blocks(reply)
+        if blocks:
+            report = _read_items(problem, signature, blocks, limit)
+            report.truncated = cut
+            readings.append(report)
+    found = extract_items(reply)
+    if found is not None:
+        report = _read_items(problem, signature, found[0], limit)
+        report.truncated = found[1]
+        readings.append(report)
+    if not readings:
+        reason = "unparseable reply" if reply.strip() else "empty reply"
+        return ParsedInputs(dropped=[(_show(reply.strip()), reason)])
+    return max(readings, key=lambda r: len(r.inputs))  # the first on a tie
+
+
+def _read_items(
+    problem: Problem, signature: Signature, items: list[Any], limit: int
+) -> ParsedInputs:
+    out = ParsedInputs(parsed=len(items))
     public = {_key(t.input) for t in problem.public_tests}
     seen: set[str] = set()
-    signature = Signature.of(problem)
-    for item in items:
+    for item in signature.spread(items) if problem.kind == "function" else items:
         value, reason = (
             read_stdin(item, problem) if problem.kind == "stdin" else signature.read(item)
         )
@@ -96,7 +123,11 @@ def _key(value: Any) -> str:
 
 
 def _show(item: Any) -> str:
-    text = item if isinstance(item, str) else _key(item)
+    if isinstance(item, Call):
+        parts = [_key(a) for a in item.args] + [f"{k}={_key(v)}" for k, v in item.kwargs.items()]
+        text = "(" + ", ".join(parts) + ")"
+    else:
+        text = item if isinstance(item, str) else _key(item)
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
@@ -169,7 +200,32 @@ class Signature:
             _fits(a, ex) for a, ex in zip(args, self.examples, strict=True)
         )
 
+    def spread(self, items: Sequence[Any]) -> list[Any]:
+        """``items`` with lists of several inputs opened up: for a one-argument
+        function, a list every element of which is an argument on its own (and which
+        is not one argument itself), as in ``["", "a", "ab"]`` for ``f(s: str)``.
+        Small models group their inputs that way, or write ``[input, expected]``
+        pairs whose expected value is itself a valid input."""
+        out: list[Any] = []
+        for item in items:
+            value = item
+            if (
+                self.arity == 1
+                and isinstance(value, list)
+                and len(value) >= 2
+                and not self.fits(value)
+                and not self.fits([value])
+                and not (len(value) == 2 and self.fits(value[:1]))
+                and all(self.fits([v]) for v in value)
+            ):
+                out += [[v] for v in value]
+            else:
+                out.append(item)
+        return out
+
     def read(self, item: Any) -> tuple[list[Any] | None, str]:
+        if isinstance(item, Call):
+            return self._read_call(item)
         value, unwrapped = _unwrap(item, self.names)
         if isinstance(value, str) and not unwrapped:
             call = _call_args(value, self.entry)  # "f([1, 2], 3)" written as a call
@@ -201,6 +257,19 @@ class Signature:
         if isinstance(value, list):
             return None, "wrong types"
         return None, "wrong types" if self.arity == 1 else "not an argument list"
+
+    def _read_call(self, call: Call) -> tuple[list[Any] | None, str]:
+        args = list(call.args)
+        if call.kwargs:
+            rest = self.names[len(args) :]
+            if set(call.kwargs) - set(rest):
+                return None, "unknown keyword arguments"
+            if any(n not in call.kwargs for n in rest):
+                return None, "wrong arity"
+            args += [call.kwargs[n] for n in rest]
+        if self.arity is None or self.fits(args):
+            return args, ""
+        return None, "wrong arity" if len(args) != self.arity else "wrong types"
 
 
 def _parameters(problem: Problem) -> list[str]:
