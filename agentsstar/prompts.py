@@ -125,17 +125,28 @@ def call_text(problem: Problem, args: Sequence[Any]) -> str:
     return f"{name}(" + ", ".join(repr(a) for a in args) + ")"
 
 
-def _input_format(problem: Problem) -> str:
+def _input_format(problem: Problem) -> tuple[str, str]:
+    """How test inputs are to be written, and the closing instruction."""
     if problem.kind == "stdin":
+        # Plain text blocks, not JSON strings: a small model writes a multi-line input
+        # as it appears in a statement, where escaping every line break derails it.
         return (
-            "a JSON array with one element per test: a JSON string holding the complete "
-            "standard input (\\n for line breaks)"
+            "one ``` block per test holding exactly what the program reads from standard input",
+            "\nAnswer with the blocks only.",
         )
+    # Calls, not JSON: a code model writes `f(x, y)` as it reads in every docstring,
+    # where a JSON array of argument arrays gets its nesting wrong.
     name = (problem.entry_point or "f").split(".")[-1]
     return (
-        "a JSON array with one element per test: the JSON array of the positional "
-        f"arguments of one call of `{name}`, in the order of its signature"
+        f"one call of `{name}` per line, with literal arguments and without the result",
+        "\nAnswer with one ```python block containing only the calls.",
     )
+
+
+def _shown_inputs(problem: Problem, inputs: Sequence[Any]) -> str:
+    if problem.kind == "stdin":
+        return "\n\n".join(f"```\n{str(x).rstrip(chr(10))}\n```" for x in inputs)
+    return "```python\n" + "\n".join(call_text(problem, x) for x in inputs) + "\n```"
 
 
 def _inputs_conversation(problem: Problem, context: str, ask: str) -> list[Message]:
@@ -143,8 +154,7 @@ def _inputs_conversation(problem: Problem, context: str, ask: str) -> list[Messa
     inputs (valid by construction), shown as the model's own earlier answer so that it
     sees the exact shape and is asked for *different* ones; a generic example's shape
     may fit no argument list of this problem, and is copied all the same."""
-    form = _input_format(problem)
-    end = "\nAnswer with one ```json block containing the JSON array of inputs."
+    form, end = _input_format(problem)
     examples = [t.input for t in problem.public_tests[:3]]
     msgs = [Message("system", "You are an expert at testing programs.")]
     if not examples:
@@ -152,16 +162,13 @@ def _inputs_conversation(problem: Problem, context: str, ask: str) -> list[Messa
             Message("user", f"{problem_text(problem)}{context}\n\n{ask}\nWrite {form}.{end}")
         )
         return msgs
-    calls = ""
-    if problem.kind == "function":
-        calls = " (" + ", ".join(call_text(problem, x) for x in examples) + ")"
     msgs += [
         Message(
             "user",
             f"{problem_text(problem)}\n\nFirst write the inputs of the examples above as "
             f"{form}.{end}",
         ),
-        Message("assistant", f"```json\n{json.dumps(examples)}\n```{calls}"),
+        Message("assistant", _shown_inputs(problem, examples)),
         Message(
             "user",
             f"Right.{context}\n\n{ask} They must be different from the examples. Same "
@@ -174,9 +181,9 @@ def _inputs_conversation(problem: Problem, context: str, ask: str) -> list[Messa
 def input_generation_messages(problem: Problem, count: int) -> list[Message]:
     ask = (
         f"Do not solve the problem. Instead write {count} new test INPUTS that would "
-        "expose wrong solutions: edge cases, tricky cases and a few moderately large "
-        "cases. All inputs must be valid for the problem's constraints. Give inputs "
-        "only, no expected outputs."
+        "expose wrong solutions: the smallest cases, boundary values, special cases the "
+        "statement mentions, and a few larger cases. Every input must be valid for the "
+        "problem and different from the others. Give inputs only, no expected outputs."
     )
     return _inputs_conversation(problem, "", ask)
 
