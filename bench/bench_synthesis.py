@@ -74,15 +74,16 @@ async def main(args: argparse.Namespace) -> None:
     )
     await backend.load()
     out = Path(args.out)
-    done = {row["problem"] for row in rows(out)}  # resume: one line per finished call
+    # resume: one line per finished call
+    done = {(row["problem"], row.get("seed", args.seed)) for row in rows(out)}
     try:
-        for p in problems:
-            if p.id in done:
+        for seed, p in ((args.seed + k, p) for k in range(args.seeds) for p in problems):
+            if (p.id, seed) in done:
                 continue
             public = p.public()
             messages = prompts.input_generation_messages(public, args.count)
             params = GenerationParams(
-                temperature=args.temperature, max_tokens=args.max_tokens, seed=args.seed
+                temperature=args.temperature, max_tokens=args.max_tokens, seed=seed
             )
             start = time.perf_counter()
             completion = await backend.complete(messages, params)
@@ -90,6 +91,7 @@ async def main(args: argparse.Namespace) -> None:
             inputs, parsed, reasons = usable(public, completion.text, args.count)
             row = {
                 "problem": p.id,
+                "seed": seed,
                 "kind": p.kind,
                 "usable": len(inputs),
                 "parsed": parsed,
@@ -136,6 +138,9 @@ if __name__ == "__main__":
     ap.add_argument("--count", type=int, default=8, help="inputs asked for (sstar's default)")
     ap.add_argument("--temperature", type=float, default=0.7)
     ap.add_argument("--seed", type=int, default=50_000, help="sstar's seed for this call")
+    ap.add_argument(
+        "--seeds", type=int, default=1, help="calls per problem (seeds --seed, --seed+1, ...)"
+    )
     ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads")
     ap.add_argument("--out", required=True, help="JSONL, one line per call (resumable)")
