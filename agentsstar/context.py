@@ -104,17 +104,19 @@ class Context:
         )
         model = self.model_for(stage)
         gate = partial(self.budget.check, stage) if self.budget.limited else None
+        meters = (
+            self._usage.setdefault(stage, UsageCounter()),
+            self._usage_by_model.setdefault(model.name, UsageCounter()),
+        )
         left = self.budget.seconds_left()
         if left is None:
-            completion = await model.chat(messages, params, gate=gate)
+            completion = await model.chat(messages, params, gate=gate, meters=meters)
         else:
             with anyio.move_on_after(left) as scope:
-                completion = await model.chat(messages, params, gate=gate)
+                completion = await model.chat(messages, params, gate=gate, meters=meters)
             if scope.cancelled_caught:
                 self.budget.exhausted("time", stage)
         self.budget.spend(completion.prompt_tokens + completion.completion_tokens)
-        self._usage.setdefault(stage, UsageCounter()).add(completion)
-        self._usage_by_model.setdefault(model.name, UsageCounter()).add(completion)
         self.emit(
             "llm_call",
             stage=stage,
@@ -158,7 +160,8 @@ class Context:
 
     def usage(self) -> Usage:
         """Calls and tokens of this problem, by stage and by model."""
-        by_stage = {k: _stage_usage(v) for k, v in self._usage.items()}
+        # A meter is made before its call; a call that failed left it at zero.
+        by_stage = {k: _stage_usage(v) for k, v in self._usage.items() if _used(v)}
         stages = by_stage.values()
         return Usage(
             llm_calls=sum(s.llm_calls for s in stages),
@@ -167,8 +170,12 @@ class Context:
             cached_calls=sum(s.cached_calls for s in stages),
             cached_tokens=sum(s.cached_tokens for s in stages),
             by_stage=by_stage,
-            by_model={k: _stage_usage(v) for k, v in self._usage_by_model.items()},
+            by_model={k: _stage_usage(v) for k, v in self._usage_by_model.items() if _used(v)},
         )
+
+
+def _used(c: UsageCounter) -> bool:
+    return c.llm_calls + c.cached_calls > 0
 
 
 def _stage_usage(c: UsageCounter) -> StageUsage:

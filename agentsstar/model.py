@@ -91,8 +91,12 @@ class Model:
         params: GenerationParams,
         *,
         gate: Callable[[], None] | None = None,
+        meters: Sequence[UsageCounter] = (),
     ) -> Completion:
         """One completion with retries (or from the cache, marked ``cached``).
+
+        Its usage is added to this model's lifetime counter and to each of ``meters``
+        (a caller's own tallies, e.g. one problem's per stage): counted here only.
 
         ``gate`` is called when the request is about to go to the backend, after any
         wait for the concurrency limit; it may raise to refuse the call (a spent
@@ -108,7 +112,8 @@ class Model:
         else:
             key = request_key(self.backend.identity(), messages, params)
             completion = await self.cache.get_or_call(key, call)
-        self.usage.add(completion)
+        for meter in (self.usage, *meters):
+            meter.add(completion)
         return completion
 
     async def _call(

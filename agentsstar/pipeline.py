@@ -174,17 +174,13 @@ async def run_pipeline(
         chosen = next((c for c in final if c.index == record.selected), None)
         if chosen is not None and chosen.code is not None:
             selected = Selected(index=chosen.index, code=chosen.code)
-        private = candidates_private = None
+        private, candidates_private = None, None
         if scorer is not None:
             with clock("scoring"):
                 ctx.emit("stage", stage="scoring")
                 private = await scorer.score(selected.code if selected else None)
                 if score_candidates:
-                    scores = await map_all(scorer.score, [c.code for c in final])
-                    candidates_private = [
-                        c.code is not None and s.accepted
-                        for c, s in zip(final, scores, strict=True)
-                    ]
+                    candidates_private = await _score_all(scorer, final)
     return Result(
         problem_id=problem.id,
         model=model.name,
@@ -203,6 +199,12 @@ async def run_pipeline(
         candidates_private=candidates_private,
         budget=ctx.budget.stop,
     )
+
+
+async def _score_all(scorer: PrivateScorer, candidates: list[Candidate]) -> list[bool]:
+    """Whether each candidate passes the private tests (oracle pass@N)."""
+    scores = await map_all(scorer.score, [c.code for c in candidates])
+    return [c.code is not None and s.accepted for c, s in zip(candidates, scores, strict=True)]
 
 
 async def _settle(work: Awaitable[T], fallback: Callable[[], T | Awaitable[T]]) -> T:

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
-
 from agentsstar import prompts
 from agentsstar.checking import output_key
+from agentsstar.concurrency import map_all
 from agentsstar.context import Context
 from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.sandboxes.base import ExecResult, Verdict
@@ -112,15 +111,13 @@ async def run_all(ctx: Context, candidates: Sequence[Candidate], inputs: list[An
     """Run every candidate on every input (concurrently), then drop the inputs on
     which most of the pool failed (crashed, timed out...): such an input is most
     likely invalid and must not decide anything."""
-    results: dict[int, list[ExecResult]] = {}
 
-    async def one(c: Candidate) -> None:
+    async def one(c: Candidate) -> list[ExecResult]:
         assert c.code is not None
-        results[c.index] = await ctx.execute(c.code, inputs)
+        return await ctx.execute(c.code, inputs)
 
-    async with anyio.create_task_group() as tg:
-        for c in candidates:
-            tg.start_soon(one, c)
+    outcomes = await map_all(one, candidates)
+    results = {c.index: rs for c, rs in zip(candidates, outcomes, strict=True)}
 
     def valid(j: int) -> bool:
         failed = sum(not results[c.index][j].ok for c in candidates)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-import anyio
+from agentsstar.concurrency import map_all
 
 Match = Callable[[int, int, int], Awaitable[int]]  # (a, b, match number) -> winner
 
@@ -23,14 +23,8 @@ async def knockout(entrants: Sequence[int], match: Match, seed_key: Callable[[in
     while len(alive) > 1:
         pairs = [(alive[i], alive[-1 - i]) for i in range(len(alive) // 2)]
         bye = [alive[len(alive) // 2]] if len(alive) % 2 else []
-        winners: list[int] = [0] * len(pairs)
-
-        async def play(out: list[int], slot: int, a: int, b: int, n: int) -> None:
-            out[slot] = await match(a, b, n)
-
-        async with anyio.create_task_group() as tg:
-            for slot, (a, b) in enumerate(pairs):
-                tg.start_soon(play, winners, slot, a, b, number)
-                number += 1
+        numbered = [(a, b, number + k) for k, (a, b) in enumerate(pairs)]
+        winners = await map_all(lambda m: match(*m), numbered)
+        number += len(pairs)
         alive = sorted(winners + bye, key=seed_key)  # type: ignore[arg-type]
     return alive[0]

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-import anyio
 from pydantic import Field
 
 from agentsstar import prompts
+from agentsstar.backends.base import Message
 from agentsstar.context import Context
-from agentsstar.extract import extract_choice
-from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
+from agentsstar.records import Candidate, Comparison, SelectionRecord
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
+from agentsstar.strategies.selection._judge import agreed, judge_votes
 from agentsstar.strategies.selection._tournament import knockout
 
 
@@ -39,34 +39,29 @@ class LLMJudgeSelection(StrategyBase):
 
         async def match(a: int, b: int, number: int) -> int:
             code_a, code_b = by_index[a].code or "", by_index[b].code or ""
-            votes: list[Vote] = ["none", "none"]
 
-            async def ask(slot: int) -> None:
-                first, second = (code_a, code_b) if slot == 0 else (code_b, code_a)
-                reply = await ctx.chat(
-                    "selection",
-                    prompts.code_judge_messages(ctx.problem, first, second),
-                    temperature=self.temperature,
-                    seed=ctx.seed + 80_000 + 2 * number + slot,
-                )
-                choice = extract_choice(reply.text)
-                if choice is not None:
-                    votes[slot] = "a" if (choice == "A") == (slot == 0) else "b"
+            def ask(swapped: bool) -> list[Message]:
+                first, second = (code_b, code_a) if swapped else (code_a, code_b)
+                return prompts.code_judge_messages(ctx.problem, first, second)
 
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(ask, 0)
-                tg.start_soon(ask, 1)
-            decided = {v for v in votes if v != "none"}
-            winner = (a if decided == {"a"} else b) if len(decided) == 1 else min(a, b)
+            votes = await judge_votes(
+                ctx,
+                ask,
+                both_orders=True,
+                temperature=self.temperature,
+                seed=ctx.seed + 80_000 + 2 * number,
+            )
+            decided = agreed(votes)
+            winner = min(a, b) if decided is None else (a if decided == "a" else b)
             record.comparisons.append(
                 Comparison(
                     a=a,
                     b=b,
                     votes=votes,
                     winner=winner,
-                    reason="judge agreed in both orders"
-                    if len(decided) == 1
-                    else "judge split or unclear; lower index kept",
+                    reason="judge split or unclear; lower index kept"
+                    if decided is None
+                    else "judge agreed in both orders",
                 )
             )
             return winner

@@ -19,14 +19,15 @@ import math
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
-import anyio
 from pydantic import Field
 
 from agentsstar import prompts
+from agentsstar.backends.base import Message
+from agentsstar.concurrency import map_all
 from agentsstar.context import Context
-from agentsstar.extract import extract_choice
-from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
+from agentsstar.records import Candidate, Comparison, SelectionRecord
 from agentsstar.strategies.selection import _inputs as inp
+from agentsstar.strategies.selection._judge import agreed, judge_votes
 from agentsstar.strategies.selection._sources import GathersInputs, sources_note
 from agentsstar.strategies.selection._tournament import knockout
 
@@ -90,6 +91,44 @@ class SStarSelection(GathersInputs):
         sizes: dict[int, int],
         number: int,
     ) -> Comparison:
+        comp, report = await self._evidence(ctx, a, b, behaviour, number)
+        if not comp.inputs:
+            comp.winner = self._tiebreak(a, b, sizes)
+            comp.reason = "no input separates them; larger cluster kept"
+            if report is not None and not report.inputs:
+                comp.reason += "; " + inp.synthesis_note([report]).replace(
+                    "synthesised", "distinguishing"
+                )
+            return comp
+        xs, oa, ob = comp.inputs, comp.outputs_a, comp.outputs_b
+
+        def ask(swapped: bool) -> list[Message]:
+            if swapped:
+                return prompts.judge_messages(ctx.problem, b.code or "", a.code or "", xs, ob, oa)
+            return prompts.judge_messages(ctx.problem, a.code or "", b.code or "", xs, oa, ob)
+
+        comp.votes = await judge_votes(
+            ctx,
+            ask,
+            both_orders=self.orders == "both",
+            temperature=self.judge_temperature,
+            seed=ctx.seed + 70_000 + 2 * number,
+        )
+        winner = agreed(comp.votes)
+        if winner is not None:
+            comp.winner = a.index if winner == "a" else b.index
+            comp.reason = "judge agreed in both orders" if self.orders == "both" else "judge"
+        else:
+            comp.winner = self._tiebreak(a, b, sizes)
+            comp.reason = "judge split or unclear; larger cluster kept"
+        return comp
+
+    async def _evidence(
+        self, ctx: Context, a: Candidate, b: Candidate, behaviour: inp.Behaviour, number: int
+    ) -> tuple[Comparison, inp.ParsedInputs | None]:
+        """A match's evidence: the inputs on which a and b really differ, with both
+        programs' actual outputs (at most ``show_inputs``), and the distinguishing
+        call's parse report."""
         assert a.code is not None and b.code is not None
         kind = ctx.problem.kind
         inputs: list[Any] = []
@@ -111,80 +150,27 @@ class SStarSelection(GathersInputs):
             != inp.result_key(behaviour.results[b.index][j], kind)
         ]
         inputs = inputs + [x for x in known if x not in inputs]
-        async with anyio.create_task_group() as tg:
-            res: dict[str, list[Any]] = {}
-
-            async def run(tag: str, code: str) -> None:
-                res[tag] = await ctx.execute(code, inputs)
-
-            tg.start_soon(run, "a", a.code)
-            tg.start_soon(run, "b", b.code)
-        shown: list[tuple[Any, str, str]] = []
-        for x, ra, rb in zip(inputs, res["a"], res["b"], strict=True):
+        res_a, res_b = await map_all(lambda code: ctx.execute(code, inputs), [a.code, b.code])
+        comp = Comparison(
+            a=a.index,
+            b=b.index,
+            synthesis=report.record(f"distinguish {a.index} and {b.index}") if report else None,
+        )
+        for x, ra, rb in zip(inputs, res_a, res_b, strict=True):
+            if len(comp.inputs) == self.show_inputs:
+                break
             if not ra.ok and not rb.ok:
                 continue  # both crash: probably an invalid input
             if inp.result_key(ra, kind) == inp.result_key(rb, kind):
                 continue
-            shown.append(
-                (
-                    x,
-                    prompts.outcome_text(kind, ra.stdout, ra.value, ra.verdict.value, ra.error),
-                    prompts.outcome_text(kind, rb.stdout, rb.value, rb.verdict.value, rb.error),
-                )
+            comp.inputs.append(x)
+            comp.outputs_a.append(
+                prompts.outcome_text(kind, ra.stdout, ra.value, ra.verdict.value, ra.error)
             )
-        shown = shown[: self.show_inputs]
-        comp = Comparison(
-            a=a.index,
-            b=b.index,
-            inputs=[s[0] for s in shown],
-            outputs_a=[s[1] for s in shown],
-            outputs_b=[s[2] for s in shown],
-            synthesis=report.record(f"distinguish {a.index} and {b.index}") if report else None,
-        )
-        if not shown:
-            comp.winner = self._tiebreak(a, b, sizes)
-            comp.reason = "no input separates them; larger cluster kept"
-            if report is not None and not report.inputs:
-                comp.reason += "; " + inp.synthesis_note([report]).replace(
-                    "synthesised", "distinguishing"
-                )
-            return comp
-        xs = [s[0] for s in shown]
-        oa = [s[1] for s in shown]
-        ob = [s[2] for s in shown]
-        votes: list[Vote] = ["none", "none"]
-
-        async def ask(slot: int) -> None:
-            if slot == 0:
-                msgs = prompts.judge_messages(ctx.problem, a.code or "", b.code or "", xs, oa, ob)
-            else:
-                msgs = prompts.judge_messages(ctx.problem, b.code or "", a.code or "", xs, ob, oa)
-            reply = await ctx.chat(
-                "selection",
-                msgs,
-                temperature=self.judge_temperature,
-                seed=ctx.seed + 70_000 + 2 * number + slot,
+            comp.outputs_b.append(
+                prompts.outcome_text(kind, rb.stdout, rb.value, rb.verdict.value, rb.error)
             )
-            choice = extract_choice(reply.text)
-            if choice is None:
-                return
-            # Map the judge's letter back to (a, b) in our own terms.
-            picked_a = (choice == "A") == (slot == 0)
-            votes[slot] = "a" if picked_a else "b"
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(ask, 0)
-            if self.orders == "both":
-                tg.start_soon(ask, 1)
-        comp.votes = [v for v in votes[: 2 if self.orders == "both" else 1]]
-        decided = {v for v in comp.votes if v != "none"}
-        if len(decided) == 1:
-            comp.winner = a.index if decided == {"a"} else b.index
-            comp.reason = "judge agreed in both orders" if self.orders == "both" else "judge"
-        else:
-            comp.winner = self._tiebreak(a, b, sizes)
-            comp.reason = "judge split or unclear; larger cluster kept"
-        return comp
+        return comp, report
 
     @staticmethod
     def _tiebreak(a: Candidate, b: Candidate, sizes: dict[int, int]) -> int:
