@@ -48,28 +48,21 @@ DEFAULT_STRATEGIES: dict[str, str] = {
     "selection": "sstar",
 }
 
+
+def _arm(sampling: str, revision: str, selection: str) -> dict[str, dict[str, Any]]:
+    return {
+        "sampling": {"name": sampling},
+        "revision": {"name": revision},
+        "selection": {"name": selection},
+    }
+
+
+# The S* paper's four arms (sampling, revision, selection).
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    # The S* paper's four arms.
-    "zero-shot": {
-        "sampling": {"name": "greedy"},
-        "revision": {"name": "none"},
-        "selection": {"name": "public"},
-    },
-    "majority": {
-        "sampling": {"name": "temperature"},
-        "revision": {"name": "none"},
-        "selection": {"name": "majority"},
-    },
-    "self-debug": {
-        "sampling": {"name": "greedy"},
-        "revision": {"name": "self-debug"},
-        "selection": {"name": "public"},
-    },
-    "sstar": {
-        "sampling": {"name": "temperature"},
-        "revision": {"name": "self-debug"},
-        "selection": {"name": "sstar"},
-    },
+    "zero-shot": _arm("greedy", "none", "public"),
+    "majority": _arm("temperature", "none", "majority"),
+    "self-debug": _arm("greedy", "self-debug", "public"),
+    "sstar": _arm("temperature", "self-debug", "sstar"),
 }
 
 # Chosen for the embedded 0.5B model on 2 CPU cores (~40 tokens/s decode); see

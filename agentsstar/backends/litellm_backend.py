@@ -17,7 +17,7 @@ from typing import Any
 import openai
 import structlog
 
-from agentsstar.backends._errors import classify_api_error
+from agentsstar.backends._errors import check_options, classify_api_error
 from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import (
     ConfigError,
@@ -89,10 +89,7 @@ class LiteLLMBackend(BackendBase):
         timeout: float = DEFAULT_TIMEOUT_S,
         **extra: Any,
     ) -> None:
-        if not model or not model.strip():
-            raise ConfigError("litellm backend: the model is empty (use litellm:PROVIDER/MODEL)")
-        if timeout <= 0:
-            raise ConfigError(f"litellm backend: timeout must be positive, got {timeout}")
+        check_options("litellm", model, timeout, "litellm:PROVIDER/MODEL")
         litellm = import_litellm()
         try:
             _, provider, _, _ = litellm.get_llm_provider(model=model, api_base=api_base)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import openai
 import structlog
 
-from agentsstar.backends._errors import classify_api_error
+from agentsstar.backends._errors import check_options, classify_api_error
 from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import ConfigError, MissingCredentialsError, ModelError
 
@@ -59,10 +59,7 @@ class OpenAICompatBackend(BackendBase):
         timeout: float = DEFAULT_TIMEOUT_S,
         extra_body: Mapping[str, Any] | None = None,
     ) -> None:
-        if not model or not model.strip():
-            raise ConfigError("openai backend: the model name is empty (use openai:MODEL)")
-        if timeout <= 0:
-            raise ConfigError(f"openai backend: timeout must be positive, got {timeout}")
+        check_options("openai", model, timeout, "openai:MODEL")
         url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_API_URL
         # The standard library parses the URL: the openai SDK's HTTP client differs
         # between its major versions (httpx, httpx2), and neither is ours to import.

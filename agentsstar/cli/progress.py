@@ -12,6 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.status import Status
 
+from agentsstar.progress import Tally
+
 
 class RunProgress:
     """Progress of one ``solve``: stage, candidates finished, model calls, tokens."""
@@ -20,12 +22,7 @@ class RunProgress:
         self.console = console
         self.label = label
         self.start = time.monotonic()
-        self.stage = "starting"
-        self.sampled = 0
-        self.done = 0
-        self.candidates = 0
-        self.calls = 0
-        self.tokens = 0
+        self.tally = Tally()
         self.detail = ""
         self._status: Status | None = None
 
@@ -41,31 +38,21 @@ class RunProgress:
 
     def _text(self) -> str:
         elapsed = time.monotonic() - self.start
-        parts = [f"[bold]{self.stage}[/bold]"]
-        if self.stage == "sampling":
-            parts.append(f"{self.sampled} sampled")
-        elif self.candidates:
-            parts.append(f"{self.done}/{self.candidates} candidates debugged")
+        t = self.tally
+        stage, *where = t.where()
+        parts = [f"[bold]{stage}[/bold]", *where]
         if self.detail:
             parts.append(self.detail)
-        parts += [f"{self.calls} model calls", f"{self.tokens:,} tokens", f"{elapsed:.0f}s"]
+        parts += [f"{t.calls} model calls", f"{t.tokens:,} tokens", f"{elapsed:.0f}s"]
         return f"{self.label}" + " · ".join(parts)
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
+        detail = self.tally.update(event, data)
         if event == "stage":
-            self.stage = data["stage"]
-            self.detail = ""
-            self.candidates = data.get("candidates", self.candidates)
+            self.detail = ""  # a stage's detail does not outlive it
             if self._status is None:
                 self.console.print(f"{self.label}{self._text()}", highlight=False)
-        elif event == "sampled":
-            self.sampled += 1
-        elif event == "candidate_done":
-            self.done += 1
-        elif event == "llm_call":
-            self.calls += 1
-            self.tokens += int(data.get("tokens", 0))
-        elif event == "selection":
-            self.detail = str(data.get("step", ""))
+        elif detail:
+            self.detail = detail
         if self._status is not None:
             self._status.update(self._text())

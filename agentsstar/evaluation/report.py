@@ -129,6 +129,11 @@ def paired_against_first(summaries: list[RunSummary]) -> list[Paired | None]:
     return [None] + [paired(base, s.outcomes) for s in summaries[1:]]
 
 
+def _bounds(prefix: str, interval: tuple[float, float] | None) -> dict[str, float | None]:
+    low, high = interval if interval else (None, None)
+    return {f"{prefix}low": low, f"{prefix}high": high}
+
+
 def rows(summaries: list[RunSummary]) -> list[dict[str, Any]]:
     """One flat row per run, for the csv, md and json reports."""
     out = []
@@ -142,8 +147,7 @@ def rows(summaries: list[RunSummary]) -> list[dict[str, Any]]:
             "errors": s.errors,
             "passed": s.passed,
             "pass@1": s.pass_at_1,
-            "pass@1_low": s.interval[0] if s.interval else None,
-            "pass@1_high": s.interval[1] if s.interval else None,
+            **_bounds("pass@1_", s.interval),
             "oracle_pass@N": s.oracle_pass_at_n,
             "tokens_per_problem": s.tokens_per_problem,
             "seconds_per_problem": s.seconds_per_problem,
@@ -155,8 +159,7 @@ def rows(summaries: list[RunSummary]) -> list[dict[str, Any]]:
                 "against": summaries[0].name,
                 "problems": p.problems,
                 "difference": p.difference,
-                "low": p.interval[0] if p.interval else None,
-                "high": p.interval[1] if p.interval else None,
+                **_bounds("", p.interval),
                 "wins": p.wins,
                 "losses": p.losses,
                 "sign_test_p": p.p_value,

@@ -17,6 +17,8 @@ from typing import Any
 import anyio
 import structlog
 
+from agentsstar.progress import Tally
+
 log = structlog.get_logger(__name__)
 
 Report = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -31,12 +33,7 @@ class ProgressRelay:
         self._send, self._receive = anyio.create_memory_object_stream[tuple[str, dict[str, Any]]](
             math.inf
         )
-        self.stage = "starting"
-        self.sampled = 0
-        self.debugged = 0
-        self.candidates = 0
-        self.calls = 0
-        self.tokens = 0
+        self.tally = Tally()
         self.sent = 0
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
@@ -50,29 +47,10 @@ class ProgressRelay:
 
     def message(self, event: str, data: dict[str, Any]) -> str:
         """Update the counts with one event; the line describing where the run is."""
-        detail = ""
-        if event == "stage":
-            self.stage = str(data.get("stage", self.stage))
-            self.candidates = int(data.get("candidates", self.candidates))
-        elif event == "sampled":
-            self.sampled += 1
-        elif event == "candidate_done":
-            self.debugged += 1
-        elif event == "revised":
-            detail = f"candidate {data.get('index')} revised (round {data.get('round')})"
-        elif event == "llm_call":
-            self.calls += 1
-            self.tokens += int(data.get("tokens", 0))
-        elif event == "selection":
-            detail = str(data.get("step", ""))
-        parts = [self.stage]
-        if self.stage == "sampling":
-            parts.append(f"{self.sampled} sampled")
-        elif self.candidates:
-            parts.append(f"{self.debugged}/{self.candidates} candidates debugged")
-        if detail:
-            parts.append(detail)
-        parts.append(f"{self.calls} model calls, {self.tokens:,} tokens")
+        detail = self.tally.update(event, data)
+        t = self.tally
+        parts = t.where() + ([detail] if detail else [])
+        parts.append(f"{t.calls} model calls, {t.tokens:,} tokens")
         return " · ".join(parts)
 
     async def forward(self, report: Report) -> None:

@@ -59,22 +59,35 @@ CHECK_DOC = (
     "runtime_error, time_limit, memory_limit or output_limit, with the actual output."
 )
 
+
+def _tool(
+    name: str,
+    title: str,
+    doc: str,
+    args: type[BaseModel],
+    output: type[BaseModel],
+    *,
+    idempotent: bool = False,
+) -> types.Tool:
+    return types.Tool(
+        name=name,
+        title=title,
+        description=doc,
+        input_schema=tool_schema(args, optional_null=False),
+        output_schema=tool_schema(output, optional_null=True),
+        annotations=types.ToolAnnotations(read_only_hint=True, idempotent_hint=idempotent or None),
+    )
+
+
 TOOLS = [
-    types.Tool(
-        name="solve",
-        title="Solve a programming problem with S*",
-        description=SOLVE_DOC,
-        input_schema=tool_schema(SolveArgs, optional_null=False),
-        output_schema=tool_schema(SolveOutput, optional_null=True),
-        annotations=types.ToolAnnotations(read_only_hint=True),
-    ),
-    types.Tool(
-        name="check",
-        title="Run a program on tests in the sandbox",
-        description=CHECK_DOC,
-        input_schema=tool_schema(CheckArgs, optional_null=False),
-        output_schema=tool_schema(CheckOutput, optional_null=True),
-        annotations=types.ToolAnnotations(read_only_hint=True, idempotent_hint=True),
+    _tool("solve", "Solve a programming problem with S*", SOLVE_DOC, SolveArgs, SolveOutput),
+    _tool(
+        "check",
+        "Run a program on tests in the sandbox",
+        CHECK_DOC,
+        CheckArgs,
+        CheckOutput,
+        idempotent=True,
     ),
 ]
 

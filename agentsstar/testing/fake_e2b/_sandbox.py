@@ -24,12 +24,12 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
 from anyio.abc import ByteReceiveStream, Process
 
+from agentsstar.sandboxes.base import ClosesOnExit
 from agentsstar.testing.fake_e2b import _sdk
 from agentsstar.testing.fake_e2b._sdk import (
     API_PARAMS,
@@ -72,7 +72,7 @@ class Death:
     after_lines: int
 
 
-class FakeAsyncSandbox:
+class FakeAsyncSandbox(ClosesOnExit):
     """One fake sandbox: a temporary directory plus the processes started in it."""
 
     default_template: ClassVar[str] = "base"
@@ -209,15 +209,8 @@ class FakeAsyncSandbox:
         self._cloud.killed += 1
         return True
 
-    async def __aenter__(self) -> FakeAsyncSandbox:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """What leaving ``async with`` does, as in the SDK: kill the sandbox."""
         await self.kill()
 
 
