@@ -380,15 +380,49 @@ async def test_sstar_record_says_no_usable_inputs_and_what_decided(sandbox: Loca
     rec = result.selection
     assert rec is not None
     assert rec.inputs == [] and rec.comparisons == []
+    # Asked again with why, it answers the same: both calls are counted.
     assert rec.note == (
-        "no usable synthesised inputs (3 parsed, 3 dropped: 2 wrong arity, 1 wrong types); "
+        "no usable synthesised inputs (6 parsed, 6 dropped: 4 wrong arity, 2 wrong types); "
         "picked on the public tests (1 of 1 passed, lowest-numbered of 2 tied)"
     )
     assert "agree" not in rec.note
-    [call] = rec.synthesis
-    assert (call.purpose, call.parsed, call.kept) == ("inputs", 3, 0)
-    assert [d.reason for d in call.dropped] == ["wrong arity", "wrong arity", "wrong types"]
+    first, again = rec.synthesis
+    assert (first.purpose, first.parsed, first.kept) == ("inputs", 3, 0)
+    assert (again.purpose, again.parsed, again.kept) == ("inputs, asked again", 3, 0)
+    assert [d.reason for d in first.dropped] == ["wrong arity", "wrong arity", "wrong types"]
+    assert "do not fit the function's parameters" in w.prompts[-1]
     assert result.selected is not None and result.selected.index == 0
+
+
+@pytest.mark.anyio
+async def test_copied_examples_are_answered_with_why_and_asked_again(
+    sandbox: LocalSandbox,
+) -> None:
+    # The 0.5B model's commonest failure: the example's input, over and over.
+    public = distinct_problem().public_tests[0].input
+    w = world(inputs=[public, public], inputs_again=[[[1, 1, 2]], [[5]]])
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    rec = result.selection
+    assert rec is not None
+    assert [(c.purpose, c.kept) for c in rec.synthesis] == [
+        ("inputs", 0),
+        ("inputs, asked again", 2),
+    ]
+    assert rec.inputs == [[[1, 1, 2]], [[5]]]
+    asked = next(p for p in w.prompts if "NEW short inputs" in p)
+    assert "the examples' inputs again" in asked
+    assert result.selected is not None and result.selected.index == 1  # [1, 1, 2] split them
+
+
+@pytest.mark.anyio
+async def test_asking_again_can_be_turned_off(sandbox: LocalSandbox) -> None:
+    public = distinct_problem().public_tests[0].input
+    w = world(inputs=[public], inputs_again=[[[1, 1, 2]]])
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, ask_again=0), sandbox)
+    rec = result.selection
+    assert rec is not None
+    assert [c.purpose for c in rec.synthesis] == ["inputs"] and rec.inputs == []
+    assert not any("NEW short inputs" in p for p in w.prompts)
 
 
 @pytest.mark.anyio
@@ -449,11 +483,12 @@ async def test_unusable_distinguishing_inputs_are_reported_in_the_match(
 
 @pytest.mark.anyio
 async def test_majority_and_codet_say_so_too(sandbox: LocalSandbox) -> None:
-    result = await run(world(inputs=["nothing"]), MajoritySelection(), sandbox)
+    result = await run(world(inputs=["nothing"], inputs_again=[]), MajoritySelection(), sandbox)
     assert result.selection is not None
     assert result.selection.note.startswith(
         "no usable synthesised inputs (1 parsed, 1 dropped: 1 wrong types)"
     )
+    assert [c.parsed for c in result.selection.synthesis] == [1, 0]  # asked again: []
     tests = [{"input": [[1, 2, 3]], "output": 3}, {"input": "x", "output": 1}, {"in": 3}]
     result = await run(world(codet_tests=tests), CodeTSelection(), sandbox)
     rec = result.selection

@@ -22,6 +22,7 @@ def fence(code: str) -> str:
 class World:
     samples: list[str]  # code of sample i (chosen by seed % len)
     inputs: list[Any] = field(default_factory=list)  # reply to input generation
+    inputs_again: list[Any] | None = None  # reply when asked again (None: ``inputs``)
     distinguishing: list[Any] = field(default_factory=list)
     judge: Callable[[str, str], str] = lambda a, b: "A"  # (code A, code B) -> "A"/"B"
     fixes: dict[str, str] = field(default_factory=dict)  # buggy code -> fixed code
@@ -41,6 +42,9 @@ class World:
             return f"Reasoning...\nAnswer: {self.judge(a, b)}"
         if "would produce different outputs" in text:
             return "```json\n" + json.dumps(self.distinguishing) + "\n```"
+        if "NEW short inputs" in text:
+            again = self.inputs if self.inputs_again is None else self.inputs_again
+            return "```json\n" + json.dumps(again) + "\n```"
         if "new test INPUTS" in text:
             return "```json\n" + json.dumps(self.inputs) + "\n```"
         if "test cases with their expected" in text:

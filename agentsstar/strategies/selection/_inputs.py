@@ -79,14 +79,22 @@ def fallback_note(
     )
 
 
-async def synthesise_inputs(ctx: Context, count: int, *, seed_offset: int = 0) -> ParsedInputs:
-    """Ask the model for test inputs only; outputs come from execution, never the model."""
-    reply = await ctx.chat(
-        "selection",
-        prompts.input_generation_messages(ctx.problem, count),
-        seed=ctx.seed + 50_000 + seed_offset,
-    )
-    return parse_inputs(ctx.problem, reply.text, count)
+async def synthesise_inputs(ctx: Context, count: int, *, again: int = 1) -> list[ParsedInputs]:
+    """Ask the model for test inputs only; outputs come from execution, never the model.
+
+    A reply with no usable input is answered with why (``again`` times at most) and
+    the model asked once more. One report per call, in order."""
+    messages = prompts.input_generation_messages(ctx.problem, count)
+    reports: list[ParsedInputs] = []
+    for attempt in range(again + 1):
+        reply = await ctx.chat("selection", messages, seed=ctx.seed + 50_000 + 100 * attempt)
+        report = parse_inputs(ctx.problem, reply.text, count)
+        reports.append(report)
+        if report.inputs or not reply.text.strip():
+            break
+        reasons = [reason for _, reason in report.dropped]
+        messages = prompts.inputs_again_messages(ctx.problem, messages, reply.text, reasons, count)
+    return reports
 
 
 @dataclass

@@ -40,7 +40,7 @@ class Gathered:
     inputs: list[Any] = field(default_factory=list)
     origin: list[SourceName] = field(default_factory=list)
     sources: list[InputSource] = field(default_factory=list)
-    model_report: ParsedInputs | None = None  # the direct call's parse, for notes
+    model_reports: list[ParsedInputs] = field(default_factory=list)  # per model call
 
 
 async def gather(
@@ -50,6 +50,7 @@ async def gather(
     model_inputs: int,
     generated: int,
     mutated: int,
+    again: int = 1,
 ) -> Gathered:
     """Ask every source in ``sources`` (the model calls run concurrently)."""
     out = Gathered()
@@ -58,10 +59,9 @@ async def gather(
 
     async def ask(source: SourceName) -> None:
         if source == "model":
-            report = await inp.synthesise_inputs(ctx, model_inputs)
-            out.model_report = report
-            found["model"] = report.inputs
-            notes["model"] = None if report.inputs else "no usable input in the reply"
+            out.model_reports = await inp.synthesise_inputs(ctx, model_inputs, again=again)
+            found["model"] = out.model_reports[-1].inputs
+            notes["model"] = None if found["model"] else "no usable input in the replies"
         elif source == "generator":
 
             def clean(raw: Sequence[Any]) -> list[Any]:
@@ -128,17 +128,22 @@ async def gather_and_run(
     model_inputs: int,
     generated: int,
     mutated: int,
-) -> tuple[Gathered, ParsedInputs, inp.Behaviour]:
+    again: int = 1,
+) -> tuple[Gathered, list[ParsedInputs], inp.Behaviour]:
     """Gather inputs from ``sources``, run the pool on them, and record it all."""
     gathered = await gather(
-        ctx, sources, model_inputs=model_inputs, generated=generated, mutated=mutated
+        ctx,
+        sources,
+        model_inputs=model_inputs,
+        generated=generated,
+        mutated=mutated,
+        again=again,
     )
-    report = gathered.model_report or ParsedInputs()
-    if gathered.model_report is not None:
-        record.synthesis.append(report.record("inputs"))
+    for attempt, report in enumerate(gathered.model_reports):
+        record.synthesis.append(report.record("inputs" if attempt == 0 else "inputs, asked again"))
     behaviour = await inp.run_all(ctx, pooled, gathered.inputs)
     record_outcome(record, gathered, behaviour, pooled, ctx.problem.kind)
-    return gathered, report, behaviour
+    return gathered, gathered.model_reports, behaviour
 
 
 def sources_note(gathered: Gathered) -> str:
@@ -160,10 +165,13 @@ class GathersInputs(StrategyBase):
     sources: tuple[SourceName, ...] = SOURCES
     generated_inputs: int = Field(default=8, ge=1, le=100)
     mutated_inputs: int = Field(default=24, ge=1, le=500)
+    # A model reply with no usable input is answered with why, and asked again this
+    # many times (0: ask once, as published).
+    ask_again: int = Field(default=1, ge=0, le=3)
 
     async def gather_and_run(
         self, ctx: Context, record: SelectionRecord, pooled: Sequence[Candidate]
-    ) -> tuple[Gathered, ParsedInputs, inp.Behaviour]:
+    ) -> tuple[Gathered, list[ParsedInputs], inp.Behaviour]:
         """``gather_and_run`` with this strategy's sources and counts."""
         return await gather_and_run(
             ctx,
@@ -173,4 +181,5 @@ class GathersInputs(StrategyBase):
             model_inputs=self.num_inputs,
             generated=self.generated_inputs,
             mutated=self.mutated_inputs,
+            again=self.ask_again,
         )

@@ -34,12 +34,12 @@ class MajoritySelection(GathersInputs):
         record = SelectionRecord(strategy=self.name, selected=None, pool=[c.index for c in pooled])
         if inp.settled_without_execution(record, pooled):
             return record
-        _, report, behaviour = await self.gather_and_run(ctx, record, pooled)
+        _, reports, behaviour = await self.gather_and_run(ctx, record, pooled)
         record.clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.selected = inp.representative(record.clusters[0], pooled)
         record.note = (
             f"largest of {len(record.clusters)} clusters ({len(record.clusters[0])} members)"
             if behaviour.inputs
-            else inp.fallback_note([report], behaviour, pooled)
+            else inp.fallback_note(reports, behaviour, pooled)
         )
         return record

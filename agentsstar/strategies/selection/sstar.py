@@ -49,7 +49,7 @@ class SStarSelection(GathersInputs):
         if inp.settled_without_execution(record, pooled):
             return record
         ctx.emit("selection", step="gathering inputs")
-        gathered, report, behaviour = await self.gather_and_run(ctx, record, pooled)
+        gathered, reports, behaviour = await self.gather_and_run(ctx, record, pooled)
         clusters = inp.cluster(pooled, behaviour, ctx.problem.kind)
         record.clusters = clusters
         contenders = clusters[: self.max_clusters]
@@ -60,7 +60,7 @@ class SStarSelection(GathersInputs):
             if behaviour.inputs:
                 record.note = f"all candidates agree on every input ({len(behaviour.inputs)})"
             else:
-                record.note = inp.fallback_note([report], behaviour, pooled)
+                record.note = inp.fallback_note(reports, behaviour, pooled)
             if several:
                 record.note += f" [{sources_note(gathered)}]"
             return record
