@@ -74,37 +74,57 @@ async def main(args: argparse.Namespace) -> None:
     )
     await backend.load()
     out = Path(args.out)
-    # resume: one line per finished call
-    done = {(row["problem"], row.get("seed", args.seed)) for row in rows(out)}
+    # resume: one line per finished call, keyed by (problem, seed, asked again)
+    done = {(r["problem"], r.get("seed", args.seed), bool(r.get("again"))): r for r in rows(out)}
     try:
         for seed, p in ((args.seed + k, p) for k in range(args.seeds) for p in problems):
-            if (p.id, seed) in done:
-                continue
             public = p.public()
             messages = prompts.input_generation_messages(public, args.count)
-            params = GenerationParams(
-                temperature=args.temperature, max_tokens=args.max_tokens, seed=seed
+            first = done.get((p.id, seed, False))
+            if first is None:
+                first = await call(backend, args, public, messages, seed)
+                append(out, first)
+            if not args.ask_again or first["usable"] or (p.id, seed, True) in done:
+                continue
+            if not first["reply"].strip():
+                continue  # sstar does not ask again after an empty reply
+            # What sstar does next (``ask_again``): say why, ask once more.
+            messages = prompts.inputs_again_messages(
+                public, messages, first["reply"], first["dropped_reasons"], args.count
             )
-            start = time.perf_counter()
-            completion = await backend.complete(messages, params)
-            seconds = time.perf_counter() - start
-            inputs, parsed, reasons = usable(public, completion.text, args.count)
-            row = {
-                "problem": p.id,
-                "seed": seed,
-                "kind": p.kind,
-                "usable": len(inputs),
-                "parsed": parsed,
-                "dropped_reasons": reasons,
-                "inputs": inputs,
-                "completion_tokens": completion.completion_tokens,
-                "seconds": round(seconds, 1),
-                "reply": completion.text,
-            }
-            append(out, row)
+            append(out, await call(backend, args, public, messages, seed + 100, again=True))
     finally:
         await backend.aclose()
     summarise(out)
+
+
+async def call(
+    backend: LlamaLocalBackend,
+    args: argparse.Namespace,
+    problem: Problem,
+    messages: list[Any],
+    seed: int,
+    *,
+    again: bool = False,
+) -> dict[str, Any]:
+    params = GenerationParams(temperature=args.temperature, max_tokens=args.max_tokens, seed=seed)
+    start = time.perf_counter()
+    completion = await backend.complete(messages, params)
+    seconds = time.perf_counter() - start
+    inputs, parsed, reasons = usable(problem, completion.text, args.count)
+    return {
+        "problem": problem.id,
+        "seed": seed - 100 if again else seed,
+        "again": again,
+        "kind": problem.kind,
+        "usable": len(inputs),
+        "parsed": parsed,
+        "dropped_reasons": reasons,
+        "inputs": inputs,
+        "completion_tokens": completion.completion_tokens,
+        "seconds": round(seconds, 1),
+        "reply": completion.text,
+    }
 
 
 def rows(out: Path) -> list[dict[str, Any]]:
@@ -119,16 +139,29 @@ def append(out: Path, row: dict[str, Any]) -> None:
 
 
 def summarise(out: Path) -> None:
+    """Per call (the first call of each problem and seed), then per synthesis step
+    (the first call, and the call asking again where there was one)."""
+    every = rows(out)
+    again = {(r["problem"], r["seed"]): r for r in every if r.get("again")}
+    firsts = [r for r in every if not r.get("again")]
     for kind in ("function", "stdin", None):
-        sel = [r for r in rows(out) if kind is None or r["kind"] == kind]
+        sel = [r for r in firsts if kind is None or r["kind"] == kind]
         if not sel:
             continue
         ok = sum(r["usable"] > 0 for r in sel)
         mean = sum(r["usable"] for r in sel) / len(sel)
-        print(
+        line = (
             f"{kind or 'all':9} calls {len(sel):3}  with usable inputs {ok:3} "
             f"({100 * ok / len(sel):.0f}%)  mean usable {mean:.2f}"
         )
+        if again:
+            step = [again.get((r["problem"], r["seed"]), r) if not r["usable"] else r for r in sel]
+            ok2 = sum(r["usable"] > 0 for r in step)
+            line += (
+                f"  | asked again {sum((r['problem'], r['seed']) in again for r in sel):3}"
+                f"  steps with usable inputs {ok2:3} ({100 * ok2 / len(sel):.0f}%)"
+            )
+        print(line)
 
 
 if __name__ == "__main__":
@@ -145,6 +178,11 @@ if __name__ == "__main__":
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads")
     ap.add_argument("--out", required=True, help="JSONL, one line per call (resumable)")
     ap.add_argument("--summary", action="store_true", help="only summarise --out")
+    ap.add_argument(
+        "--ask-again",
+        action="store_true",
+        help="after a call with no usable input, ask again with why (sstar's ask_again)",
+    )
     a = ap.parse_args()
     if a.summary:
         summarise(Path(a.out))
