@@ -4,7 +4,7 @@ pool that passes the public tests holds both right and wrong ones?
     # export HumanEval pools from an eval run made with score_candidates (any eval)
     python bench/bench_selection.py export runs/pools-he40 bench/selection/pools/humaneval.jsonl
     # compare the strategies (the selection model is any --model spec)
-    python bench/bench_selection.py run --model local [--limit N] [--json out.json]
+    python bench/bench_selection.py run --model local [--limit N] --out picks.jsonl
 
 Pools are stored in the repository: ``bench/selection/pools/*.jsonl`` (HumanEval
 samples of the embedded model, each program with its private verdict) and the
@@ -134,12 +134,14 @@ def is_mixed(cands: list[Candidate], right: list[bool]) -> bool:
 
 
 async def bench(
-    model_spec: str, base_url: str | None, limit: int | None, seed: int
+    model_spec: str, base_url: str | None, limit: int | None, seed: int, out: Path
 ) -> list[dict[str, Any]]:
+    """Every strategy on every mixed pool; one line per (strategy, pool) appended to
+    ``out`` as it finishes, so an interrupted run resumes where it stopped."""
     pools = load_pools(limit)
+    done = {(r["strategy"], r["problem"]) for r in _lines(out)}
     model = build_model(ModelSpec(model=model_spec, base_url=base_url))
     await model.warm()
-    rows: list[dict[str, Any]] = []
     async with LocalSandbox() as box:
         prepared = []
         for pool in pools:
@@ -149,8 +151,9 @@ async def bench(
                 prepared.append((pool, cands))
         print(f"{len(prepared)} mixed pools of {len(pools)}", file=sys.stderr)
         for label, name, params in STRATEGIES:
-            picks, calls, tokens, seconds = [], [], [], []
             for pool, cands in prepared:
+                if (label, pool.problem.id) in done:
+                    continue
                 strategy = registry.make("selection", name, params)
                 ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
                 chooser = (
@@ -158,30 +161,54 @@ async def bench(
                 )
                 t = time.perf_counter()
                 record = await strategy.select(chooser, cands)
-                seconds.append(time.perf_counter() - t)
                 usage = ctx.usage()
-                picks.append(record.selected is not None and pool.right[record.selected])
-                calls.append(usage.llm_calls)
-                tokens.append(usage.prompt_tokens + usage.completion_tokens)
-            row = {
-                "strategy": label,
-                "selection_model": model_spec,
-                "mixed_pools": len(prepared),
-                "right": sum(picks),
-                "right_pct": 100 * sum(picks) / len(picks) if picks else None,
-                "calls_per_problem": statistics.fmean(calls) if calls else 0.0,
-                "tokens_per_problem": statistics.fmean(tokens) if tokens else 0.0,
-                "seconds_per_problem": statistics.fmean(seconds) if seconds else 0.0,
-                "picks": {p.problem.id: ok for (p, _), ok in zip(prepared, picks, strict=True)},
-            }
-            rows.append(row)
-            print(
-                f"{label:26s} {row['right']}/{len(prepared)} right "
-                f"({row['right_pct'] or 0:.0f}%), {row['calls_per_problem']:.1f} calls, "
-                f"{row['tokens_per_problem']:,.0f} tokens per problem",
-                file=sys.stderr,
-            )
+                line = {
+                    "strategy": label,
+                    "problem": pool.problem.id,
+                    "selection_model": model_spec,
+                    "right": record.selected is not None and pool.right[record.selected],
+                    "calls": usage.llm_calls,
+                    "tokens": usage.prompt_tokens + usage.completion_tokens,
+                    "seconds": round(time.perf_counter() - t, 2),
+                    "note": record.note,
+                }
+                with out.open("a") as f:
+                    f.write(json.dumps(line) + "\n")
     await model.aclose()
+    return summarise(out)
+
+
+def _lines(out: Path) -> list[dict[str, Any]]:
+    if not out.exists():
+        return []
+    return [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
+
+
+def summarise(out: Path) -> list[dict[str, Any]]:
+    """One row per strategy, in the order of ``STRATEGIES``, printed as a table."""
+    lines = _lines(out)
+    rows = []
+    for label, _, _ in STRATEGIES:
+        mine = [x for x in lines if x["strategy"] == label]
+        if not mine:
+            continue
+        right = sum(x["right"] for x in mine)
+        row = {
+            "strategy": label,
+            "selection_model": mine[0]["selection_model"],
+            "mixed_pools": len(mine),
+            "right": right,
+            "right_pct": 100 * right / len(mine),
+            "calls_per_problem": statistics.fmean(x["calls"] for x in mine),
+            "tokens_per_problem": statistics.fmean(x["tokens"] for x in mine),
+            "seconds_per_problem": statistics.median(x["seconds"] for x in mine),
+        }
+        rows.append(row)
+        print(
+            f"| {label} | {right}/{len(mine)} ({row['right_pct']:.0f}%) | "
+            f"{row['calls_per_problem']:.1f} | {row['tokens_per_problem']:,.0f} | "
+            f"{row['seconds_per_problem']:.1f} |"
+        )
     return rows
 
 
@@ -196,14 +223,16 @@ def main() -> None:
     run.add_argument("--base-url")
     run.add_argument("--limit", type=int)
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--json", type=Path)
+    run.add_argument("--out", type=Path, required=True, help="JSONL, one line per pick (resumable)")
+    run.add_argument("--summary", action="store_true", help="only summarise --out")
     args = parser.parse_args()
     if args.cmd == "export":
         export(args.run_dir, args.out)
         return
-    rows = anyio.run(bench, args.model, args.base_url, args.limit, args.seed)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    if args.summary:
+        summarise(args.out)
+        return
+    anyio.run(bench, args.model, args.base_url, args.limit, args.seed, args.out)
 
 
 if __name__ == "__main__":
