@@ -47,6 +47,8 @@ def request_key(identity: str, messages: Sequence[Message], params: GenerationPa
         "seed": params.seed,
         "stop": list(params.stop),
     }
+    if params.frequency_penalty:  # only when set: keys made before it existed still hit
+        payload["frequency_penalty"] = params.frequency_penalty
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

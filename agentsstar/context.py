@@ -86,6 +86,7 @@ class Context:
         temperature: float | None = None,
         max_tokens: int | None = None,
         seed: int | None = None,
+        frequency_penalty: float = 0.0,
     ) -> Completion:
         """A model call counted under ``stage`` (sampling, revision, selection...).
 
@@ -101,6 +102,7 @@ class Context:
             max_tokens=p.max_tokens if max_tokens is None else max_tokens,
             seed=seed,
             stop=p.stop,
+            frequency_penalty=frequency_penalty,
         )
         model = self.model_for(stage)
         gate = partial(self.budget.check, stage) if self.budget.limited else None

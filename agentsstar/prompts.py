@@ -7,7 +7,6 @@ of S* forgot it) and the exact input/output form its program must use.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -187,39 +186,6 @@ def input_generation_messages(problem: Problem, count: int) -> list[Message]:
         "problem and different from the others. Give inputs only, no expected outputs."
     )
     return _inputs_conversation(problem, "", ask)
-
-
-_SHOWN_REPLY = 600  # characters of a failed reply shown back: enough to recognise it
-
-
-def inputs_again_messages(
-    problem: Problem, asked: Sequence[Message], reply: str, reasons: Sequence[str], count: int
-) -> list[Message]:
-    """``asked`` and the model's ``reply`` that held no usable input, then one more
-    turn saying why (the reasons the parser gave) and asking again. Small models
-    mostly fail by copying the examples or by repeating one line until the token limit;
-    told so, they usually write new inputs."""
-    form, end = _input_format(problem)
-    common = Counter(reasons).most_common(1)
-    reason = common[0][0] if common else "unparseable reply"
-    if reason == "a public test's input":
-        why = "Those are the examples' inputs again; the program was already run on them."
-    elif reason in ("unparseable reply", "empty reply") or reason == "duplicate":
-        why = "That answer repeats itself or does not finish."
-    elif reason in ("wrong arity", "wrong types", "unknown keyword arguments"):
-        why = "Those do not fit the function's parameters."
-    else:
-        why = f"None of those can be used ({reason})."
-    shown = reply if len(reply) <= _SHOWN_REPLY else reply[:_SHOWN_REPLY] + "\n..."
-    return [
-        *asked,
-        Message("assistant", shown),
-        Message(
-            "user",
-            f"{why} Write {count} NEW short inputs, each different from the examples and "
-            f"from each other: other values, other sizes. Same format: {form}.{end}",
-        ),
-    ]
 
 
 def distinguish_messages(problem: Problem, code_a: str, code_b: str, count: int) -> list[Message]:

@@ -86,12 +86,8 @@ async def main(args: argparse.Namespace) -> None:
                 append(out, first)
             if not args.ask_again or first["usable"] or (p.id, seed, True) in done:
                 continue
-            if not first["reply"].strip():
-                continue  # sstar does not ask again after an empty reply
-            # What sstar does next (``ask_again``): say why, ask once more.
-            messages = prompts.inputs_again_messages(
-                public, messages, first["reply"], first["dropped_reasons"], args.count
-            )
+            # What sstar does next (``ask_again``): the same request, a new seed, and
+            # a frequency penalty.
             append(out, await call(backend, args, public, messages, seed + 100, again=True))
     finally:
         await backend.aclose()
@@ -107,7 +103,12 @@ async def call(
     *,
     again: bool = False,
 ) -> dict[str, Any]:
-    params = GenerationParams(temperature=args.temperature, max_tokens=args.max_tokens, seed=seed)
+    params = GenerationParams(
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        seed=seed,
+        frequency_penalty=inp.AGAIN_PENALTY if again else 0.0,
+    )
     start = time.perf_counter()
     completion = await backend.complete(messages, params)
     seconds = time.perf_counter() - start
@@ -181,7 +182,7 @@ if __name__ == "__main__":
     ap.add_argument(
         "--ask-again",
         action="store_true",
-        help="after a call with no usable input, ask again with why (sstar's ask_again)",
+        help="after a call with no usable input, ask again as sstar does (ask_again)",
     )
     a = ap.parse_args()
     if a.summary:

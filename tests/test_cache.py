@@ -59,6 +59,7 @@ async def test_a_repeated_request_is_answered_from_the_cache(tmp_path: Path) -> 
         (ASK, GenerationParams(seed=1, temperature=0.2)),
         (ASK, GenerationParams(seed=1, max_tokens=99)),
         (ASK, GenerationParams(seed=1, stop=("```",))),
+        (ASK, GenerationParams(seed=1, frequency_penalty=0.5)),
     ],
 )
 async def test_anything_that_changes_the_reply_is_a_miss(

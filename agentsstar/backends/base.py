@@ -39,6 +39,9 @@ class GenerationParams:
     max_tokens: int = 1024
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    # Lowers a token's odds by how often it already appears in the reply (0: off).
+    # Small models asked for a list fall into repeating one line until max_tokens.
+    frequency_penalty: float = 0.0
 
 
 @runtime_checkable

@@ -130,6 +130,8 @@ class LiteLLMBackend(BackendBase):
             request["seed"] = params.seed
         if params.stop:
             request["stop"] = list(params.stop)
+        if params.frequency_penalty:
+            request["frequency_penalty"] = params.frequency_penalty
         if self._api_base is not None:
             request["api_base"] = self._api_base
         if self._api_key is not None:

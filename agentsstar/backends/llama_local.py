@@ -175,6 +175,7 @@ class LlamaLocalBackend(BackendBase):
                 max_tokens=params.max_tokens,
                 seed=params.seed,
                 stop=list(params.stop) or None,
+                frequency_penalty=params.frequency_penalty,
                 logits_processor=[_end_when(stop_now, llama.token_eos())],
             )
         except AgentsstarError:

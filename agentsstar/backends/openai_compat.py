@@ -103,6 +103,8 @@ class OpenAICompatBackend(BackendBase):
             request["seed"] = params.seed
         if params.stop:
             request["stop"] = list(params.stop)
+        if params.frequency_penalty:
+            request["frequency_penalty"] = params.frequency_penalty
         if self._extra_body:
             request["extra_body"] = self._extra_body
         return request

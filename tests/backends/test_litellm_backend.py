@@ -45,7 +45,9 @@ def backend_for(server: FakeOpenAIServer) -> LiteLLMBackend:
 async def test_completion_through_litellm_with_usage_and_params() -> None:
     with FakeOpenAIServer(shout) as server:
         backend = backend_for(server)
-        params = GenerationParams(temperature=0.3, max_tokens=32, seed=5, stop=("\n\n",))
+        params = GenerationParams(
+            temperature=0.3, max_tokens=32, seed=5, stop=("\n\n",), frequency_penalty=0.5
+        )
         completion = await backend.complete(HELLO, params)
     assert completion.text == "SAY HELLO"
     assert completion.prompt_tokens > 0 and completion.completion_tokens > 0
@@ -55,6 +57,7 @@ async def test_completion_through_litellm_with_usage_and_params() -> None:
     assert body["max_tokens"] == 32
     assert body["seed"] == 5
     assert body["stop"] == ["\n\n"]
+    assert body["frequency_penalty"] == 0.5
     assert backend.name == "litellm:openai/fake-model"
 
 

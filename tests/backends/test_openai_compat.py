@@ -32,7 +32,9 @@ async def test_happy_path_returns_text_and_usage() -> None:
     with FakeOpenAIServer(shout) as server:
         backend = OpenAICompatBackend("fake-model", base_url=server.base_url)
         try:
-            params = GenerationParams(temperature=0.2, max_tokens=64, seed=7, stop=("```",))
+            params = GenerationParams(
+                temperature=0.2, max_tokens=64, seed=7, stop=("```",), frequency_penalty=0.5
+            )
             completion = await backend.complete(HELLO, params)
         finally:
             await backend.aclose()
@@ -47,6 +49,7 @@ async def test_happy_path_returns_text_and_usage() -> None:
     assert body["max_tokens"] == 64
     assert body["seed"] == 7
     assert body["stop"] == ["```"]
+    assert body["frequency_penalty"] == 0.5
 
 
 async def test_unset_seed_and_stop_are_not_sent() -> None:
@@ -57,6 +60,7 @@ async def test_unset_seed_and_stop_are_not_sent() -> None:
     (body,) = server.requests
     assert "seed" not in body
     assert "stop" not in body
+    assert "frequency_penalty" not in body
 
 
 async def test_rate_limit_then_success_is_retried_through_model() -> None:

@@ -390,12 +390,13 @@ async def test_sstar_record_says_no_usable_inputs_and_what_decided(sandbox: Loca
     assert (first.purpose, first.parsed, first.kept) == ("inputs", 3, 0)
     assert (again.purpose, again.parsed, again.kept) == ("inputs, asked again", 3, 0)
     assert [d.reason for d in first.dropped] == ["wrong arity", "wrong arity", "wrong types"]
-    assert "do not fit the function's parameters" in w.prompts[-1]
+    [params] = w.asked_again
+    assert params.seed == 50_100 and params.frequency_penalty == 0.5
     assert result.selected is not None and result.selected.index == 0
 
 
 @pytest.mark.anyio
-async def test_copied_examples_are_answered_with_why_and_asked_again(
+async def test_copied_examples_are_asked_again_with_a_repetition_penalty(
     sandbox: LocalSandbox,
 ) -> None:
     # The 0.5B model's commonest failure: the example's input, over and over.
@@ -409,8 +410,11 @@ async def test_copied_examples_are_answered_with_why_and_asked_again(
         ("inputs, asked again", 2),
     ]
     assert rec.inputs == [[[1, 1, 2]], [[5]]]
-    asked = next(p for p in w.prompts if "NEW short inputs" in p)
-    assert "the examples' inputs again" in asked
+    # The same request, a new seed, and repeating a line made costly.
+    [params] = w.asked_again
+    assert params.frequency_penalty > 0 and params.seed != 50_000
+    first, second = (p for p in w.prompts if "new test INPUTS" in p)
+    assert first == second
     assert result.selected is not None and result.selected.index == 1  # [1, 1, 2] split them
 
 
@@ -422,7 +426,7 @@ async def test_asking_again_can_be_turned_off(sandbox: LocalSandbox) -> None:
     rec = result.selection
     assert rec is not None
     assert [c.purpose for c in rec.synthesis] == ["inputs"] and rec.inputs == []
-    assert not any("NEW short inputs" in p for p in w.prompts)
+    assert w.asked_again == []
 
 
 @pytest.mark.anyio

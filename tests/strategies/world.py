@@ -23,6 +23,7 @@ class World:
     samples: list[str]  # code of sample i (chosen by seed % len)
     inputs: list[Any] = field(default_factory=list)  # reply to input generation
     inputs_again: list[Any] | None = None  # reply when asked again (None: ``inputs``)
+    asked_again: list[GenerationParams] = field(default_factory=list)
     distinguishing: list[Any] = field(default_factory=list)
     judge: Callable[[str, str], str] = lambda a, b: "A"  # (code A, code B) -> "A"/"B"
     fixes: dict[str, str] = field(default_factory=dict)  # buggy code -> fixed code
@@ -42,7 +43,8 @@ class World:
             return f"Reasoning...\nAnswer: {self.judge(a, b)}"
         if "would produce different outputs" in text:
             return "```json\n" + json.dumps(self.distinguishing) + "\n```"
-        if "NEW short inputs" in text:
+        if "new test INPUTS" in text and params.frequency_penalty:  # asked again
+            self.asked_again.append(params)
             again = self.inputs if self.inputs_again is None else self.inputs_again
             return "```json\n" + json.dumps(again) + "\n```"
         if "new test INPUTS" in text:
