@@ -28,7 +28,7 @@ from typing import Any
 import anyio
 
 from agentsstar import registry
-from agentsstar.config import ModelSpec, build_model
+from agentsstar.config import ModelSpec, build_config, build_model
 from agentsstar.context import Context, PrivateScorer
 from agentsstar.evaluation.store import RunStore
 from agentsstar.problem import Problem, load_problem
@@ -141,6 +141,8 @@ async def bench(
     pools = load_pools(limit)
     done = {(r["strategy"], r["problem"]) for r in _lines(out)}
     model = build_model(ModelSpec(model=model_spec, base_url=base_url))
+    # The settings `agentsstar run` uses for this model (max_tokens 768 for local).
+    gen = build_config(overrides={"model": model_spec}).generation()
     await model.warm()
     async with LocalSandbox() as box:
         prepared = []
@@ -150,12 +152,20 @@ async def bench(
             if is_mixed(cands, pool.right):
                 prepared.append((pool, cands))
         print(f"{len(prepared)} mixed pools of {len(pools)}", file=sys.stderr)
-        for label, name, params in STRATEGIES:
-            for pool, cands in prepared:
+        # Pools outer, strategies inner: a run stopped early still compares every
+        # strategy on the same pools.
+        for pool, cands in prepared:
+            for label, name, params in STRATEGIES:
                 if (label, pool.problem.id) in done:
                     continue
                 strategy = registry.make("selection", name, params)
-                ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
+                ctx = Context(
+                    problem=pool.problem.public(),
+                    model=model,
+                    sandbox=box,
+                    seed=seed,
+                    params=gen,
+                )
                 chooser = (
                     ctx.with_private(PrivateScorer(box, pool.problem)) if name == "oracle" else ctx
                 )
