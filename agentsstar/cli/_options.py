@@ -98,6 +98,14 @@ class RunOptions:
     rounds: Annotated[
         int | None, _option("--rounds", min=0, max=20, help="Self-debug rounds per candidate.")
     ] = None
+    adaptive: Annotated[
+        bool,
+        _option(
+            "--adaptive",
+            help="Sample in waves; stop once candidates passing the public tests agree "
+            "(sampling.wave, sampling.agree).",
+        ),
+    ] = False
     temperature: Annotated[
         float | None,
         _option("--temperature", min=0.0, max=2.0, help="Sampling temperature."),
@@ -199,6 +207,8 @@ class RunOptions:
             over.setdefault("sampling", {})["n"] = self.samples
         if self.rounds is not None:
             over.setdefault("revision", {})["rounds"] = self.rounds
+        if self.adaptive:
+            over.setdefault("sampling", {})["adaptive"] = True
         for text in self.param or []:
             stage, key, value = parse_param(text)
             over.setdefault(stage, {})[key] = value

@@ -128,3 +128,16 @@ def test_run_takes_one_preset() -> None:
         "run", str(EXAMPLES / "count-primes.json"), "--preset", "sstar", "--preset", "majority"
     )
     assert proc.returncode == 2 and "run takes one --preset" in proc.stderr
+
+
+def test_adaptive_sampling_stops_at_agreeing_candidates(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    with FakeOpenAIServer(reply=reply) as server:
+        proc = cli("run", str(EXAMPLES / "reverse-words.json"), "-n", "8", "--adaptive",
+                   "--revision", "none", "--selection", "public", "-o", str(out),
+                   *model_args(server))  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert server.request_count == 2  # one wave of two: both pass and agree
+    result = json.loads(out.read_text())
+    assert len(result["candidates"]) == 2
+    assert result["strategies"]["sampling"]["adaptive"] is True

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
-
 from agentsstar.context import Context
-from agentsstar.strategies.base import Sample, StrategyBase
-from agentsstar.strategies.sampling.temperature import draw
+from agentsstar.strategies.base import Sample
+from agentsstar.strategies.sampling.adaptive import DrawsSamples
 
 HINTS: tuple[str, ...] = (
     "the most direct, straightforward solution; check edge cases carefully",
@@ -27,14 +25,12 @@ HINTS: tuple[str, ...] = (
 )
 
 
-class DiverseSampling(StrategyBase):
+class DiverseSampling(DrawsSamples):
     """N samples, sample ``i`` given approach hint ``i`` (cycling through ``hints``)."""
 
     name: ClassVar[str] = "diverse"
-    n: int = Field(default=8, ge=1, le=1024)
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     hints: tuple[str, ...] = HINTS
 
     async def sample(self, ctx: Context) -> list[Sample]:
         hints: list[str | None] = [self.hints[i % len(self.hints)] for i in range(self.n)]
-        return await draw(ctx, self.n, self.temperature, hints)
+        return await self.draw_all(ctx, hints)
