@@ -7,6 +7,7 @@ import os
 
 
 def exited(pid: int) -> bool:
+    """Whether ``pid`` is dead or a zombie, from /proc (for kernels without pidfd)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rpartition(")")[2].split()[0] in ("Z", "X")
