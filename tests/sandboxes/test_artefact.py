@@ -43,9 +43,10 @@ def test_archive_holds_the_package_and_an_entry_point_importing_all_of_it() -> N
     # Nothing but the package and __main__ at the top: a top-level module would be
     # importable by plain name (and shadow the stdlib) while the archive is on sys.path.
     assert {n.split("/")[0] for n in names} == {"__main__.py", ARCHIVE_PACKAGE}
-    for m in MODULES:
-        if m != "__init__.py":
-            assert f"import {ARCHIVE_PACKAGE}.{m[:-3]}\n" in main
+    loaded = ast.literal_eval(
+        main.split(f"{ARCHIVE_PACKAGE}.zipload.load(")[1].split(")")[0].strip()
+    )
+    assert sorted([*loaded, "zipload"]) == sorted(m[:-3] for m in MODULES if m != "__init__.py")
     assert main.rstrip().endswith(f"{ARCHIVE_PACKAGE}.main.main()")
 
 
@@ -120,6 +121,7 @@ def view():
         "archives": [p for p in sys.path if p.endswith(".pyz")],
         "modules": sorted(m for m in sys.modules if m.startswith(("agentsstar", "runner"))),
         "findable": importlib.util.find_spec(%r) is not None,
+        "finders": [type(f).__module__ for f in sys.meta_path if "runner" in type(f).__module__],
     }
 """
 
@@ -138,7 +140,13 @@ async def test_candidate_cannot_reach_the_runners_modules(sandbox: LocalSandbox,
         seen = json.loads(r.value or "null")
     assert r.verdict is Verdict.OK, r
     # As for a script run by python: __builtins__ is the builtins module.
-    assert seen == {"builtins": "module", "archives": [], "modules": [], "findable": False}
+    assert seen == {
+        "builtins": "module",
+        "archives": [],
+        "modules": [],
+        "findable": False,
+        "finders": [],
+    }
 
 
 @pytest.mark.anyio

@@ -27,4 +27,5 @@ Modules:
 - ``verdicts``: what was observed becomes a verdict
 - ``cleanup``: finding and removing what a child left behind
 - ``main``: the entry point
+- ``zipload``: imports the others from the zipapp, compiling each once
 """

@@ -42,7 +42,10 @@ def _forget_own_modules() -> None:
     # This file is <artefact>/<package>/main.py inside the archive.
     archive = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p) != archive]
-    sys.path_importer_cache.pop(archive, None)
+    for entry in [
+        e for e in sys.path_importer_cache if e == archive or e.startswith(archive + "/")
+    ]:
+        del sys.path_importer_cache[entry]
 
 
 def main() -> None:
