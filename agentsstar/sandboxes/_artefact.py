@@ -5,8 +5,13 @@ both sandboxes need it as a single file: ``LocalSandbox`` starts ``python -I
 <artefact>.pyz``, ``E2BSandbox`` uploads the archive's bytes. The archive is built
 from the package's sources when first needed, deterministically (fixed order,
 timestamps and modes, so the same sources give the same bytes) and kept in memory
-for the life of the process; ``runner_artefact`` writes it once per process, named
-by its content hash, into a private temporary directory that is removed at exit.
+for the life of the process. ``runner_artefact`` keeps it as a file named by its
+content hash in agentsstar's cache directory (``$AGENTSSTAR_CACHE_DIR/runner``, by
+default ``$XDG_CACHE_HOME/agentsstar/runner`` or ``~/.cache/agentsstar/runner``,
+made with mode 0700): processes share it, each version of the runner is one file
+(never removed: a few dozen KB each), and a process killed by a signal leaves
+nothing behind. Only when that directory is unusable (or writable by others) does a
+process write its own copy into a private temporary directory, removed at exit.
 
 Inside the archive the package is called ``agentsstar_runner`` (a name of its own,
 so it can never be mistaken for agentsstar, which the runner must not import), and
@@ -25,6 +30,7 @@ import hashlib
 import io
 import os
 import shutil
+import stat
 import tempfile
 import threading
 import zipfile
@@ -34,13 +40,15 @@ from pathlib import Path
 RUNNER_PACKAGE = Path(__file__).with_name("runner")
 #: The package's name inside the archive.
 ARCHIVE_PACKAGE = "agentsstar_runner"
+#: Overrides where agentsstar caches files (as for model files).
+CACHE_ENV = "AGENTSSTAR_CACHE_DIR"
 #: The artefact's file name is this prefix, 16 hex digits of its SHA-256, ``.pyz``.
 ARTEFACT_PREFIX = "agentsstar-runner-"
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 _lock = threading.Lock()
-_written: Path | None = None
+_written: Path | None = None  # where this process last found or wrote the artefact
 _private_dir: tuple[int, Path] | None = None  # (pid that made it, directory)
 
 
@@ -79,19 +87,56 @@ def artefact_name(data: bytes) -> str:
 
 
 def runner_artefact() -> Path:
-    """The path of the runner zipapp, written on first use (and again if it was removed
-    or altered since: each call compares the file with the bytes in memory).
+    """The path of the runner zipapp, written when missing (and again if it was
+    removed or altered since: each call compares the file with the bytes in memory).
 
     Raises:
-        OSError: the temporary directory cannot be written.
+        OSError: neither the cache directory nor a temporary directory can be written.
     """
     global _written
     data = runner_archive()
     with _lock:
         path = _written
         if path is None or not _holds(path, data):
-            path = _written = _write(_own_dir() / artefact_name(data), data)
+            path = _written = _place(data)
         return path
+
+
+def _place(data: bytes) -> Path:
+    name = artefact_name(data)
+    cache = _cache_dir()
+    if cache is not None:
+        if _holds(cache / name, data):
+            return cache / name
+        with contextlib.suppress(OSError):
+            return _write(cache / name, data)
+    return _write(_own_dir() / name, data)
+
+
+def _cache_dir() -> Path | None:
+    """The cache directory for the artefact, or ``None`` if it is unusable or others
+    may write to it (runners execute what is in it, as the harness's uid).
+
+    The same rule as for model files (``backends.local_models.default_cache_dir``,
+    Linux branch), with ``runner`` instead of ``models``.
+    """
+    override = os.path.expanduser(os.environ.get(CACHE_ENV, ""))
+    if override:
+        base = override
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.path.join(xdg, "agentsstar")
+    if not os.path.isabs(base):  # no home directory to speak of
+        return None
+    path = Path(base, "runner")
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    return path
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -102,8 +147,9 @@ def _holds(path: Path, data: bytes) -> bool:
 
 
 def _own_dir() -> Path:
-    """This process's private directory (mode 0700, so only the harness's uid can
-    change what runners execute); made again if it went, or if we were forked."""
+    """This process's private temporary directory (mode 0700, so only the harness's
+    uid can change what runners execute); made again if it went, or if we were
+    forked. The fallback when the cache directory is unusable."""
     global _private_dir
     if _private_dir is not None:
         pid, path = _private_dir

@@ -76,36 +76,81 @@ def test_runner_modules_import_only_the_stdlib_and_each_other() -> None:
                 assert top in sys.stdlib_module_names or top == "__future__", f"{m} imports {top}"
 
 
-def test_artefact_is_named_by_its_hash_private_and_written_again_if_changed() -> None:
+@pytest.fixture
+def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A fresh process's view: its own cache home and temporary directory."""
+    monkeypatch.setattr(_artefact, "_written", None)
+    monkeypatch.setattr(_artefact, "_private_dir", None)
+    monkeypatch.delenv("AGENTSSTAR_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    return tmp_path / "cache" / "agentsstar" / "runner"
+
+
+def test_agentsstar_cache_dir_overrides_the_user_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTSSTAR_CACHE_DIR", str(tmp_path / "mine"))
+    assert runner_artefact().parent == tmp_path / "mine" / "runner"
+
+
+def test_artefact_is_named_by_its_hash_in_the_private_cache(cache: Path) -> None:
     path = runner_artefact()
     data = runner_archive()
-    assert path.name == artefact_name(data)
+    assert path == cache / artefact_name(data)
     assert path.name == f"{ARTEFACT_PREFIX}{hashlib.sha256(data).hexdigest()[:16]}.pyz"
     assert path.read_bytes() == data
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert runner_artefact() == path  # once per process
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert runner_artefact() == path
+    assert [p.name for p in cache.iterdir()] == [path.name]  # no partial files left
 
+
+def test_artefact_is_shared_not_rewritten(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = runner_artefact()
+    inode = first.stat().st_ino
+    monkeypatch.setattr(_artefact, "_written", None)  # as another process would
+    assert runner_artefact() == first and first.stat().st_ino == inode
+
+
+def test_artefact_is_written_again_if_altered_or_removed(cache: Path) -> None:
+    path = runner_artefact()
+    data = runner_archive()
     path.write_bytes(b"tampered")
     assert runner_artefact() == path and path.read_bytes() == data
     path.unlink()
     assert runner_artefact() == path and path.read_bytes() == data
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no partial files left
+    path.unlink()
+    cache.rmdir()
+    assert runner_artefact() == path and path.read_bytes() == data
 
 
-def test_artefact_dir_is_made_again_if_removed() -> None:
+@pytest.mark.parametrize("problem", ["not private", "not a directory"])
+def test_unusable_cache_falls_back_to_a_private_temp_dir(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str
+) -> None:
+    if problem == "not private":
+        cache.mkdir(parents=True)
+        cache.chmod(0o775)
+    else:
+        (tmp_path / "file").write_text("")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     path = runner_artefact()
+    assert path.parent.parent == tmp_path / "tmp"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert path.read_bytes() == runner_archive()
+    assert not cache.exists() or list(cache.iterdir()) == []
     path.unlink()
     path.parent.rmdir()
-    again = runner_artefact()
-    assert again.read_bytes() == runner_archive()
+    assert runner_artefact().read_bytes() == runner_archive()  # made again
 
 
 @pytest.mark.anyio
-async def test_unwritable_temp_dir_is_a_sandbox_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+async def test_nowhere_to_write_the_runner_is_a_sandbox_error(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_artefact, "_written", None)
-    monkeypatch.setattr(_artefact, "_private_dir", None)
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
     async with LocalSandbox(max_workers=1) as box:
         with pytest.raises(SandboxError, match="runner did not start"):
