@@ -8,7 +8,7 @@
 #   2. makes a venv that user can read, from Debian's python3 (installed with
 #      apt-get if missing: a pyenv Python under /root is unreadable to others),
 #   3. installs a copy of this checkout plus pytest into it, and
-#   4. runs tests/sandboxes/test_local.py and tests/sandboxes/test_hostile.py as
+#   4. runs tests/sandboxes/test_local.py, test_hostile.py and test_artefact.py as
 #      that user with setpriv (util-linux), passing extra arguments to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,4 +54,5 @@ cd "$src"
 exec setpriv --reuid="$user" --regid="$user" --init-groups --reset-env \
     env HOME="/home/$user" PATH="$venv/bin:/usr/bin:/bin" \
     "$venv/bin/python" -m pytest -q -ra -p no:cacheprovider \
-    tests/sandboxes/test_local.py tests/sandboxes/test_hostile.py "$@"
+    tests/sandboxes/test_local.py tests/sandboxes/test_hostile.py \
+    tests/sandboxes/test_artefact.py "$@"

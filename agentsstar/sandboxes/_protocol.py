@@ -1,23 +1,20 @@
 """The harness's side of the runner's wire protocol, shared by both sandboxes.
 
-``LocalSandbox`` starts ``_runner.py`` as a local process; ``E2BSandbox`` uploads the
-same file into cloud sandboxes. Both speak the JSON-lines protocol documented in
-``_runner.py`` and need the same few pieces: where the runner is, the environment it
-gets, how a job's arguments are checked before anything is sent, and how a
-``result`` line becomes an ``ExecResult``. They live here so neither sandbox
-imports the other.
+``LocalSandbox`` starts the runner (the ``runner`` package, packed into one zipapp by
+``_artefact``) as a local process; ``E2BSandbox`` uploads the same archive into cloud
+sandboxes. Both speak the JSON-lines protocol documented in ``runner/protocol.py``
+and need the same few pieces: the environment the runner gets, how a job's
+arguments are checked before anything is sent, and how a ``result`` line becomes an
+``ExecResult``. They live here so neither sandbox imports the other.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
-
-RUNNER_PATH = Path(__file__).with_name("_runner.py")
 
 #: Environment variables passed through to runners (and so to candidates). An
 #: allow-list: API keys, tokens and everything else in the harness's env stay out.

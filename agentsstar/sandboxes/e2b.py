@@ -1,10 +1,11 @@
 """``E2BSandbox``: run untrusted programs in E2B cloud sandboxes (Firecracker microVMs).
 
-Same runner, same verdicts: each E2B sandbox gets a copy of ``_runner.py`` (the fork
-server ``LocalSandbox`` drives) once, when it is created. A batch (one program on all
-its inputs) is one command in one sandbox: the job is written to a file there and
-piped into the runner, whose result lines come back on stdout. The verdicts are
-therefore decided by the same code as locally; grading stays in the harness.
+Same runner, same verdicts: each E2B sandbox gets a copy of the runner zipapp (the
+fork server ``LocalSandbox`` drives, packed by ``_artefact``) once, when it is
+created. A batch (one program on all its inputs) is one command in one sandbox: the
+job is written to a file there and piped into the runner, whose result lines come
+back on stdout. The verdicts are therefore decided by the same code as locally;
+grading stays in the harness.
 
 Pool: at most ``max_sandboxes`` E2B sandboxes exist at once (set it to your account's
 concurrent-sandbox quota, or below). Each holds one batch at a time and is kept for
@@ -57,11 +58,11 @@ from agentsstar.errors import (
     SandboxError,
 )
 from agentsstar.retries import RetryPolicy, retrying
+from agentsstar.sandboxes._artefact import runner_archive
 from agentsstar.sandboxes._e2b_errors import create_may_succeed_later, errors, sdk
 from agentsstar.sandboxes._protocol import (
     FIXED_ENV,
     ISOLATION_FEATURES,
-    RUNNER_PATH,
     job_message,
     to_result,
     validate,
@@ -73,7 +74,7 @@ log = structlog.get_logger(__name__)
 API_KEY_ENV = "E2B_API_KEY"
 #: Where the runner and job files live inside each E2B sandbox.
 WORKDIR = "/tmp/agentsstar"
-RUNNER_NAME = "runner.py"
+RUNNER_NAME = "runner.pyz"
 
 #: A batch may take: interpreter and namespace start-up, then per input the time
 #: limit twice (a timeout is confirmed by one re-run) plus reaping and draining.
@@ -287,7 +288,6 @@ class E2BSandbox(ClosesOnExit):
         self._limiter = anyio.CapacityLimiter(max_sandboxes)
         self._idle: list[_Box] = []
         self._all: set[_Box] = set()
-        self._runner_source: str | None = None
         self._closed = False
         self._warned = False
         self.isolation: dict[str, Any] | None = None
@@ -593,12 +593,11 @@ class E2BSandbox(ClosesOnExit):
             await self._discard(box)
             raise SandboxError("the E2B sandbox was closed")
         try:
-            if self._runner_source is None:
-                self._runner_source = await anyio.Path(RUNNER_PATH).read_text()
+            archive = await anyio.to_thread.run_sync(runner_archive)
             with anyio.fail_after(self._safety_net()):
                 await remote.files.write(
                     f"{WORKDIR}/{RUNNER_NAME}",
-                    self._runner_source,
+                    archive,
                     user=self._user,
                     request_timeout=self._request_timeout,
                 )

@@ -1,7 +1,8 @@
 """``LocalSandbox``: run untrusted programs in forked children of pooled runners.
 
-Each runner is a separate interpreter executing ``_runner.py`` (a fork server; its
-docstring documents the wire protocol and the verdicts). It sets up Linux namespaces
+Each runner is a separate interpreter executing the runner zipapp (a fork server,
+the ``runner`` package packed by ``_artefact``; ``runner/protocol.py`` documents the
+wire protocol, ``runner/verdicts.py`` the verdicts). It sets up Linux namespaces
 once, then forks one child per input, so a candidates × inputs matrix pays a fork per
 input rather than an interpreter start-up. Runners are pooled and reused across
 ``run`` calls; at most ``max_workers`` (default: the CPU count) exist at once, which
@@ -32,11 +33,11 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from agentsstar.errors import SandboxError
+from agentsstar.sandboxes._artefact import runner_artefact
 from agentsstar.sandboxes._protocol import (
     ENV_ALLOW,
     FIXED_ENV,
     ISOLATION_FEATURES,
-    RUNNER_PATH,
     job_message,
     to_result,
     validate,
@@ -225,7 +226,7 @@ class LocalSandbox(ClosesOnExit):
     ) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
         self._limiter = anyio.CapacityLimiter(self.max_workers)
-        self._command = [python or sys.executable, "-I", str(RUNNER_PATH)]
+        self._python = python or sys.executable
         allow = (*ENV_ALLOW, *env_allow)
         self._env = {k: os.environ[k] for k in allow if k in os.environ}
         self._env.update(FIXED_ENV)
@@ -279,8 +280,15 @@ class LocalSandbox(ClosesOnExit):
     async def _start_runner(self) -> _Runner:
         async for attempt in RUNNER_START_RETRY.copy():
             with attempt:
+                try:
+                    # Looked up per start: it is written again if it went meanwhile.
+                    artefact = await anyio.to_thread.run_sync(runner_artefact)
+                except OSError as exc:
+                    raise SandboxError(f"runner did not start: cannot write it: {exc}") from exc
+                # -I: no user site, no PYTHON* variables, no script directory on the path.
+                command = [self._python, "-I", str(artefact)]
                 runner = await _Runner.start(
-                    self._command, self._env, self._init, self._startup_timeout_s
+                    command, self._env, self._init, self._startup_timeout_s
                 )
         self._all.add(runner)
         self._check_isolation(runner.hello)

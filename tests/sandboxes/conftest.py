@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from agentsstar.sandboxes import LocalSandbox
+from agentsstar.sandboxes._artefact import ARTEFACT_PREFIX
 
 
 @pytest.fixture
@@ -53,13 +54,19 @@ def pids_running(*argv: str) -> list[int]:
     return [pid for pid, _, _, _, cmd in all_processes() if cmd == want]
 
 
+def is_runner(cmdline: bytes) -> bool:
+    """Whether a ``/proc/<pid>/cmdline`` is a runner's: ``python -I <artefact>.pyz``."""
+    args = [os.path.basename(a) for a in cmdline.split(b"\0")]
+    return any(a.startswith(ARTEFACT_PREFIX.encode()) and a.endswith(b".pyz") for a in args)
+
+
 def runner_children() -> list[int]:
     """Live runner processes started by this test process."""
     me = os.getpid()
     return [
         pid
         for pid, state, ppid, _, cmd in all_processes()
-        if ppid == me and b"_runner.py" in cmd and state != "Z"
+        if ppid == me and is_runner(cmd) and state != "Z"
     ]
 
 
