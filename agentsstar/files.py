@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
 # A run of unsafe characters, with any dots next to it ("76_B. Mice" -> "76_B-Mice").
 _UNSAFE = re.compile(r"\.*[^A-Za-z0-9._-]+\.*")
 _MAX_ID = 100
+
+
+CACHE_ENV = "AGENTSSTAR_CACHE_DIR"
+
+
+def cache_root() -> Path:
+    """agentsstar's cache directory: ``$AGENTSSTAR_CACHE_DIR``, else the platform's user
+    cache (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux) plus ``agentsstar``. Model
+    files go in ``models/``, the sandbox runner in ``runner/``."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "agentsstar"
 
 
 def safe_id(raw: str) -> str:

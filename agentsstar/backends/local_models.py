@@ -24,7 +24,6 @@ import importlib.metadata
 import importlib.util
 import os
 import socket
-import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,10 +32,10 @@ from pathlib import Path
 import structlog
 
 from agentsstar.errors import ModelNotFoundError, UnknownNameError
+from agentsstar.files import CACHE_ENV, cache_root
 
 log = structlog.get_logger(__name__)
 
-CACHE_ENV = "AGENTSSTAR_CACHE_DIR"
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 _CHUNK = 4 * 1024 * 1024
 
@@ -131,16 +130,7 @@ Downloader = Callable[[ModelInfo], Path]
 
 def default_cache_dir() -> Path:
     """Where model files are cached: ``$AGENTSSTAR_CACHE_DIR/models`` or the user cache."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override).expanduser() / "models"
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "agentsstar" / "models"
+    return cache_root() / "models"
 
 
 def is_path_spec(spec: str) -> bool:

@@ -36,12 +36,13 @@ import threading
 import zipfile
 from pathlib import Path
 
+from agentsstar.files import cache_root
+
 #: The runner package's sources.
 RUNNER_PACKAGE = Path(__file__).with_name("runner")
 #: The package's name inside the archive.
 ARCHIVE_PACKAGE = "agentsstar_runner"
 #: Overrides where agentsstar caches files (as for model files).
-CACHE_ENV = "AGENTSSTAR_CACHE_DIR"
 #: The artefact's file name is this prefix, 16 hex digits of its SHA-256, ``.pyz``.
 ARTEFACT_PREFIX = "agentsstar-runner-"
 
@@ -117,16 +118,14 @@ def _cache_dir() -> Path | None:
     """The cache directory for the artefact, or ``None`` if it is unusable or others
     may write to it (runners execute what is in it, as the harness's uid).
 
-    The same rule as for model files (``backends.local_models.default_cache_dir``,
-    Linux branch), with ``runner`` instead of ``models``.
+    The same place as model files (``files.cache_root``), with ``runner`` instead of
+    ``models``.
     """
-    override = os.path.expanduser(os.environ.get(CACHE_ENV, ""))
-    if override:
-        base = override
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "agentsstar")
-    if not os.path.isabs(base):  # no home directory to speak of
+    try:
+        base = cache_root()
+    except RuntimeError:  # no home directory to speak of
+        return None
+    if not base.is_absolute():
         return None
     path = Path(base, "runner")
     try:

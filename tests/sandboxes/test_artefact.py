@@ -207,3 +207,22 @@ async def test_runner_starts_from_a_directory_it_hides() -> None:
         pytest.skip("no mount namespace here: nothing is hidden")
     assert [r.stdout for r in results] == ["False\n"] * 2
     assert os.path.exists(path)  # hidden from the runner only
+
+
+def test_a_job_line_that_is_not_an_object_is_answered_with_an_error() -> None:
+    # The harness never sends one; a runner must still answer, not die.
+    import subprocess
+
+    init = {"op": "init", "isolate": False, "hide": [], "tmpfs_mb": 16, "preload": []}
+    lines = [json.dumps(init), "[1, 2]", '"run"', ""]
+    proc = subprocess.run(
+        [sys.executable, "-I", str(runner_artefact())],
+        input="\n".join(lines),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    replies = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [r["op"] for r in replies] == ["hello", "error", "error"], proc.stderr
+    assert "JSON object" in replies[1]["message"]
+    assert proc.returncode == 0

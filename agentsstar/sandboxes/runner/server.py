@@ -66,6 +66,8 @@ class Runner:
                 return
             try:
                 job = json.loads(line)
+                if not isinstance(job, dict):
+                    raise TypeError("a job is a JSON object")
                 if job.get("op") != "run":
                     raise ValueError(f"unknown op {job.get('op')!r}")
                 self.run_job(job)
