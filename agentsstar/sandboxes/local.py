@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from agentsstar.sandboxes._protocol import (
     validate,
 )
 from agentsstar.sandboxes.base import ClosesOnExit, ExecResult, Limits, Program, Verdict
+from agentsstar.sandboxes.runner.cleanup import processes, remove_tree
 
 log = structlog.get_logger(__name__)
 
@@ -335,28 +335,13 @@ def _wait_group_gone(pgid: int, timeout_s: float = 4.0) -> None:
 
 def _live_group_members(pgid: int) -> list[int]:
     """Pids of live (not zombie) processes in process group ``pgid``, from /proc."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                fields = f.read().rpartition(b")")[2].split()
-        except OSError:
-            continue
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-            found.append(int(name))
-    return found
+    return [pid for pid, state, _, group in processes() if group == pgid and state not in "ZX"]
 
 
 def _remove_dir(path: str) -> None:
     """Delete a runner's host work directory (only used without a mount namespace).
 
-    The runner empties it itself; this is for a runner killed mid-input. Before
-    Python 3.13 ``shutil.rmtree`` recurses, so a deep enough directory chain left by
-    a candidate raises ``RecursionError``; ``rm -rf`` has no such limit.
-    """
-    try:
-        shutil.rmtree(path, ignore_errors=True)
-    except RecursionError:
-        subprocess.run(["rm", "-rf", "--", path], check=False, capture_output=True)
+    The runner empties it itself; this is for a runner killed mid-input, with the
+    runner's own walk (no recursion: a candidate's 10,000-deep directory chain
+    cannot make it fail)."""
+    remove_tree(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 
 
 def exited(pid: int) -> bool:
@@ -15,20 +16,25 @@ def exited(pid: int) -> bool:
         return True
 
 
-def children(parent: int) -> list[int]:
-    """Direct children of ``parent``, from /proc (no /proc/*/children needed)."""
-    out = []
+def processes() -> Iterator[tuple[int, str, int, int]]:
+    """(pid, state, parent pid, process group) of every process in /proc (those that
+    vanish while it is read are left out). The harness reads it too."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rpartition(")")[2].split()
+            with open(f"/proc/{name}/stat", "rb") as f:
+                # After the ")" that ends the command name: state, ppid, pgrp, ...
+                fields = f.read().rpartition(b")")[2].split()
         except OSError:
             continue
-        if int(fields[1]) == parent:
-            out.append(int(name))
-    return out
+        if len(fields) > 2:
+            yield int(name), fields[0].decode(), int(fields[1]), int(fields[2])
+
+
+def children(parent: int) -> list[int]:
+    """Direct children of ``parent``, from /proc (no /proc/*/children needed)."""
+    return [pid for pid, _, ppid, _ in processes() if ppid == parent]
 
 
 def remove_tree(top: str) -> None:
