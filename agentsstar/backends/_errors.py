@@ -15,17 +15,7 @@ from collections.abc import Mapping
 
 import openai
 
-from agentsstar.errors import ConfigError, ModelError, TransientModelError
-
-
-def check_options(backend: str, model: str, timeout: float, form: str) -> None:
-    """The checks both HTTP backends make before any request (``form`` shows how the
-    model is written, e.g. ``openai:MODEL``)."""
-    if not model or not model.strip():
-        raise ConfigError(f"{backend} backend: the model name is empty (use {form})")
-    if timeout <= 0:
-        raise ConfigError(f"{backend} backend: timeout must be positive, got {timeout}")
-
+from agentsstar.errors import ModelError, TransientModelError
 
 # Status codes worth retrying besides 5xx: 408 request timeout, 409 lock conflict
 # (the SDK itself treats both as retryable), 429 rate limit.

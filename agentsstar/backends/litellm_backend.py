@@ -17,7 +17,8 @@ from typing import Any
 import openai
 import structlog
 
-from agentsstar.backends._errors import check_options, classify_api_error
+from agentsstar.backends._errors import classify_api_error
+from agentsstar.backends._request import chat_request, check_options
 from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import (
     ConfigError,
@@ -115,10 +116,7 @@ class LiteLLMBackend(BackendBase):
     def _request(self, messages: Sequence[Message], params: GenerationParams) -> dict[str, Any]:
         request: dict[str, Any] = {
             **self._extra,
-            "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
-            "temperature": params.temperature,
-            "max_tokens": params.max_tokens,
+            **chat_request(self.model, messages, params),
             "timeout": self._timeout,
             # One retry policy, in Model: litellm's (num_retries) and the underlying
             # SDK's (max_retries, which litellm derives from num_retries) are off.
@@ -126,12 +124,6 @@ class LiteLLMBackend(BackendBase):
             # Providers without e.g. ``seed`` would otherwise reject the request.
             "drop_params": True,
         }
-        if params.seed is not None:
-            request["seed"] = params.seed
-        if params.stop:
-            request["stop"] = list(params.stop)
-        if params.frequency_penalty:
-            request["frequency_penalty"] = params.frequency_penalty
         if self._api_base is not None:
             request["api_base"] = self._api_base
         if self._api_key is not None:

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import openai
 import structlog
 
-from agentsstar.backends._errors import check_options, classify_api_error
+from agentsstar.backends._errors import classify_api_error
+from agentsstar.backends._request import chat_request, check_options
 from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import ConfigError, MissingCredentialsError, ModelError
 
@@ -92,19 +93,7 @@ class OpenAICompatBackend(BackendBase):
         )
 
     def _request(self, messages: Sequence[Message], params: GenerationParams) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
-            "temperature": params.temperature,
-            "max_tokens": params.max_tokens,
-        }
-        # Omit unset options rather than sending nulls: some servers reject them.
-        if params.seed is not None:
-            request["seed"] = params.seed
-        if params.stop:
-            request["stop"] = list(params.stop)
-        if params.frequency_penalty:
-            request["frequency_penalty"] = params.frequency_penalty
+        request = chat_request(self.model, messages, params)
         if self._extra_body:
             request["extra_body"] = self._extra_body
         return request
