@@ -347,9 +347,14 @@ class E2BSandbox(ClosesOnExit):
         budget = _budget(len(pending), limits)
         try:
             box = await self._acquire(budget)
-            outcome = await self._attempt(
-                box, program, [inputs[i] for i in pending], limits, budget
-            )
+            keep = False
+            try:
+                outcome = await self._run_on(
+                    box, program, [inputs[i] for i in pending], limits, budget
+                )
+                keep = outcome.keep
+            finally:
+                await self._release(box, keep)
         except SandboxError as exc:
             if len(pending) == len(inputs):
                 raise  # nothing could run at all
@@ -367,26 +372,13 @@ class E2BSandbox(ClosesOnExit):
         return outcome
 
     # --- one attempt at a batch ------------------------------------------------------
-    async def _attempt(
-        self,
-        box: _Box,
-        program: Program,
-        inputs: Sequence[Any],
-        limits: Limits,
-        budget: float,
-    ) -> _Outcome:
-        keep = False
-        try:
-            outcome = await self._run_on(box, program, inputs, limits, budget)
-            keep = outcome.keep
-            return outcome
-        finally:
-            # Anything else (a failure, cancellation) leaves the sandbox in an unknown
-            # state: it is killed, never reused.
-            if keep and not self._closed:
-                self._idle.append(box)
-            else:
-                await self._discard(box)
+    async def _release(self, box: _Box, keep: bool) -> None:
+        """Back to the pool after a batch that went well; killed, never reused, after
+        anything else (a failure, cancellation leaves it in an unknown state)."""
+        if keep and not self._closed:
+            self._idle.append(box)
+        else:
+            await self._discard(box)
 
     async def _run_on(
         self,
