@@ -29,6 +29,7 @@ All llama.cpp calls happen in the engine's one thread. Other threads only hand o
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ log = structlog.get_logger(__name__)
 
 # Requests decoded together by default (the benchmark in docs/benchmarks.md chose it).
 DEFAULT_PARALLEL = 4
+# When a request wakes an idle engine, how long to wait for its siblings (which the
+# caller usually sends in the same instant) so they start as one group: the prompt is
+# then evaluated once for all of them, and the batch is the same from run to run.
+GATHER_S = 0.01
 
 
 @dataclass
@@ -152,8 +157,11 @@ class BatchEngine:
     def _intake(self) -> bool:
         """Take new requests (sleeping while there is nothing to do); False on close."""
         with self._cond:
+            idle = not (self._active or self._waiting)
             while not (self._inbox or self._closing or self._active or self._waiting):
                 self._cond.wait()
+            if idle and not self._closing:
+                self._gather()
             if self._closing:
                 return False
             new = list(self._inbox)
@@ -161,6 +169,16 @@ class BatchEngine:
         for request in new:
             self._accept(request)
         return True
+
+    def _gather(self) -> None:
+        # Caller holds self._cond. Wait while siblings keep arriving, up to GATHER_S.
+        deadline = time.monotonic() + GATHER_S
+        seen = len(self._inbox)
+        while not self._closing:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._cond.wait(min(left, 0.002)) and len(self._inbox) == seen:
+                return
+            seen = len(self._inbox)
 
     def _accept(self, request: Request) -> None:
         assert self._model is not None

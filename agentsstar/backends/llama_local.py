@@ -133,6 +133,9 @@ class LlamaLocalBackend(BackendBase):
         return native
 
     async def _running(self) -> BatchEngine:
+        engine = self._engine
+        if engine is not None and engine.ready.is_set() and engine.load_error is None:
+            return engine  # the common case: no lock, no thread hop
         async with self._lock:
             if self._engine is None:
                 engine = BatchEngine(
