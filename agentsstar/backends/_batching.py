@@ -176,7 +176,7 @@ class BatchEngine:
         seen = len(self._inbox)
         while not self._closing:
             left = deadline - time.monotonic()
-            if left <= 0 or not self._cond.wait(min(left, 0.002)) and len(self._inbox) == seen:
+            if left <= 0 or (not self._cond.wait(min(left, 0.002)) and len(self._inbox) == seen):
                 return
             seen = len(self._inbox)
 
