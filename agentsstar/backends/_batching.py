@@ -235,27 +235,21 @@ class BatchEngine:
         )
         if not free:
             return False
-        empty = [s for s in free if self._ledger.length(s) == 0]
-        if empty:
-            target = empty[0]
-        elif source is not None and self._owner[source] is None:
-            target = source  # reuse the cached slot in place
+        for target, src, n in self._placements(free, source, shared, twin=group is not None):
+            need = reply.max_tokens + (0 if group is not None else len(prompt) - n)
+            keep = self._fit(need, free, target, src, n)
+            if keep is not None:
+                break
         else:
-            target = free[0]  # evict the least recently used cache
-        keep = {target: shared if target == source else 0}
-        need = reply.max_tokens + (0 if group is not None else len(prompt) - shared)
-        spare = [s for s in free if s not in keep and s != source]
-        while need > self._room(keep):
-            if not spare:
-                return False
-            keep[spare.pop(0)] = 0
-        for slot, n in keep.items():
-            if self._ledger.length(slot) > n:
-                self._model.seq_rm(slot, n)
-                self._ledger.truncate(slot, n)
-        if source is not None and target != source and shared:
-            self._model.seq_cp(source, target, shared)
-            self._ledger.copy(source, target, shared)
+            return False
+        for slot, kept in keep.items():
+            if self._ledger.length(slot) > kept:
+                self._model.seq_rm(slot, kept)
+                self._ledger.truncate(slot, kept)
+        if src is not None and target != src and n:
+            self._model.seq_cp(src, target, n)
+            self._ledger.copy(src, target, n)
+        shared = n
         params = reply.request.params
         sampler = self._model.new_sampler(params.temperature, params.seed, params.frequency_penalty)
         active = _Active(reply, target, sampler)
@@ -269,6 +263,40 @@ class BatchEngine:
         self.stats.prompt_reused += shared
         self.stats.most_active = max(self.stats.most_active, len(self._active))
         return True
+
+    def _placements(
+        self, free: list[int], source: int | None, shared: int, *, twin: bool
+    ) -> list[tuple[int, int | None, int]]:
+        """Where a request may go, best first: (slot, slot to copy from, tokens to copy).
+
+        An empty slot keeps every cache; the source's own idle slot is reused in place;
+        else the least recently used cache is evicted; last, sharing nothing, so that
+        the source's cells may be evicted too when that is what makes room.
+        """
+        options: list[tuple[int, int | None, int]] = []
+        empty = [s for s in free if self._ledger.length(s) == 0]
+        if empty:
+            options.append((empty[0], source, shared))
+        if source is not None and source in free:
+            options.append((source, source, shared))
+        others = [s for s in free if s != source]
+        if others:
+            options.append((others[0], source, shared))
+        if not twin and source is not None:
+            options.append((free[0], None, 0))
+        return options
+
+    def _fit(
+        self, need: int, free: list[int], target: int, src: int | None, n: int
+    ) -> dict[int, int] | None:
+        """Slots to trim (slot -> tokens kept) so that ``need`` cells fit, or None."""
+        keep = {target: n if target == src else 0}
+        spare = [s for s in free if s not in keep and s != src]
+        while need > self._room(keep):
+            if not spare:
+                return None
+            keep[spare.pop(0)] = 0
+        return keep
 
     def _best_source(self, prompt: list[int]) -> tuple[int | None, int]:
         """The slot holding the longest start of ``prompt``, and how many tokens to take.
