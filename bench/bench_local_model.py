@@ -136,12 +136,15 @@ async def bench(spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool) ->
     for _ in range(runs):
         for level in LEVELS:
             rates[level].append(await decode_rate(backend, level, max_tokens))
+            print(f"  {level} in flight: {rates[level][-1]:.1f} tokens/s", flush=True)
         if raw:
             bare.append(
                 await anyio.to_thread.run_sync(bare_decode_rate, path, n_ctx, threads, max_tokens)
             )
+            print(f"  bare Llama: {bare[-1]:.1f} tokens/s", flush=True)
         for shared in (True, False):
             pp[shared].append(await prompt_rate(backend, shared))
+            print(f"  prompt (shared={shared}): {pp[shared][-1][0]:.0f} tokens/s", flush=True)
     await backend.aclose()
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
