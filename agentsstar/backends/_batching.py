@@ -45,14 +45,14 @@ from agentsstar.errors import ModelError
 log = structlog.get_logger(__name__)
 
 # Requests decoded together by default (the benchmark in docs/benchmarks.md chose it).
-DEFAULT_PARALLEL = 4
+DEFAULT_PARALLEL = 8
 # When a request wakes an idle engine, how long to wait for its siblings (which the
 # caller usually sends in the same instant) so they start as one group: the prompt is
 # then evaluated once for all of them, and the batch is the same from run to run.
 GATHER_S = 0.01
 # Cells finished replies may keep as a prefix cache. With one unified KV cache every
 # decoded token attends over all cells in use (other sequences' masked out), so a big
-# cache slows every step: measured, ~4,000 cached cells halved single-stream decode.
+# cache would slow every step for a hit that only some requests get.
 CACHE_CELLS = 1024
 
 

@@ -103,7 +103,7 @@ async def test_each_reply_in_a_mixed_batch_answers_its_own_request(small_gguf: P
     assert "def is_prime" in batch[1].text
     assert "def add" in batch[4].text
     assert all(c.completion_tokens > 0 for c in batch)
-    assert stats is not None and stats.most_active == 4  # the default slots, all busy
+    assert stats is not None and stats.most_active == 5  # all five decoded together
 
 
 async def test_seeds_are_independent_and_reproducible_in_a_batch(small_gguf: Path) -> None:
