@@ -50,9 +50,10 @@ class NativeModel:
         from llama_cpp import _internals
 
         self._c = llama_cpp
-        quiet = logging.getLogger("llama-cpp-python")
-        if quiet.level == logging.NOTSET:  # llama.cpp logs every load step otherwise
-            quiet.setLevel(logging.ERROR)
+        # As Llama(verbose=False) does: llama.cpp's own log shows errors only (it would
+        # otherwise print every load step, and warn that a unified KV cache larger than
+        # the training context might overflow it, which one request's n_ctx rules out).
+        logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         if not _backend_ready:
             llama_cpp.llama_backend_init()
             _backend_ready = True
