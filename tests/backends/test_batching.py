@@ -12,6 +12,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from agentsstar.backends._batching_seq import new_sampler
 from agentsstar.backends.base import Completion, GenerationParams, Message
 from agentsstar.backends.llama_local import LlamaLocalBackend, import_llama_cpp
 from agentsstar.backends.local_models import DEFAULT_MODEL, resolve_model
@@ -87,6 +88,79 @@ async def test_greedy_reply_is_what_llama_create_chat_completion_gives(small_ggu
         expected = await anyio.to_thread.run_sync(reference, messages)
         got = await alone(small_gguf, messages, greedy())
         assert (got.text, got.prompt_tokens, got.completion_tokens, got.finish_reason) == expected
+
+
+def test_sampler_chain_adds_the_penalty_only_when_asked() -> None:
+    llama_cpp = import_llama_cpp()
+
+    def names(temperature: float, penalty: float) -> list[bytes]:
+        chain = new_sampler(llama_cpp, temperature, 3, frequency_penalty=penalty, n_vocab=100)
+        try:
+            return [
+                llama_cpp.llama_sampler_name(llama_cpp.llama_sampler_chain_get(chain, i))
+                for i in range(llama_cpp.llama_sampler_chain_n(chain))
+            ]
+        finally:
+            llama_cpp.llama_sampler_free(chain)
+
+    assert names(0.0, 0.0) == [b"greedy"]
+    assert names(0.0, 0.5) == [b"penalties", b"greedy"]
+    assert names(0.7, 0.0)[-2:] == [b"temp", b"dist"]
+    assert names(0.7, 0.5)[0] == b"penalties"
+
+
+async def test_frequency_penalty_is_applied_as_llama_applies_it(small_gguf: Path) -> None:
+    # GenerationParams.frequency_penalty (S*'s input synthesis asks again with 0.5):
+    # the unbatched backend passed it to create_chat_completion; the engine's
+    # per-request sampler must give the same replies.
+    llama_cpp = import_llama_cpp()
+
+    def reference(params: GenerationParams) -> str:
+        llama = llama_cpp.Llama(model_path=str(small_gguf), n_ctx=1024, verbose=False)
+        try:
+            out = llama.create_chat_completion(
+                messages=[{"role": m.role, "content": m.content} for m in ADD],
+                temperature=params.temperature,
+                max_tokens=params.max_tokens,
+                seed=params.seed,
+                frequency_penalty=params.frequency_penalty,
+            )
+        finally:
+            llama.close()
+        return str(out["choices"][0]["message"]["content"])
+
+    penalised = GenerationParams(temperature=0.0, max_tokens=40, frequency_penalty=1.5)
+    seeded = GenerationParams(temperature=0.9, max_tokens=40, seed=7, frequency_penalty=0.5)
+    for params in (penalised, seeded):
+        expected = await anyio.to_thread.run_sync(reference, params)
+        assert (await alone(small_gguf, ADD, params)).text == expected
+    # The penalty changes this greedy reply: it is applied, not dropped.
+    plain = await alone(small_gguf, ADD, greedy(40))
+    assert plain.text != (await alone(small_gguf, ADD, penalised)).text
+
+
+async def test_frequency_penalty_applies_per_request_in_a_batch(small_gguf: Path) -> None:
+    # Counting repeats the same few tokens: unpenalised, the model counts on to
+    # max_tokens; a strong penalty makes it give up after a few numbers.
+    penalised = GenerationParams(temperature=0.0, max_tokens=40, frequency_penalty=1.5)
+    backend = LlamaLocalBackend(small_gguf, n_ctx=1024)
+    try:
+        await backend.load()
+        # One prompt, one group: all three sample their first token from the same
+        # logits; only the penalised request's sampler lowers the tokens it has drawn.
+        plain, with_penalty, twin = await together(
+            backend, [(COUNT, greedy(40)), (COUNT, penalised), (COUNT, greedy(40))]
+        )
+        stats = backend.stats
+    finally:
+        await backend.aclose()
+    assert stats is not None and stats.most_active == 3
+    for reply in (plain, twin):  # the neighbour's penalty did not reach them
+        assert reply.completion_tokens == 40
+        assert reply.text.startswith("1. 1\n2. 2\n3. 3\n4. 4\n5. 5\n6. 6\n")
+    assert with_penalty.finish_reason == "stop"
+    assert with_penalty.completion_tokens < 30
+    assert with_penalty.text.startswith("1. 1\n2. 2\n")
 
 
 async def test_each_reply_in_a_mixed_batch_answers_its_own_request(small_gguf: Path) -> None:
