@@ -55,9 +55,10 @@ class UsageCounter:
 class Model:
     """What strategies call. Wraps a ``ModelBackend``.
 
-    ``max_concurrency`` bounds requests in flight to this backend (an embedded model
-    wants 1; a vLLM server dozens). With a ``cache``, a request asked before is
-    answered from it without touching the backend (nor the concurrency limit).
+    ``max_concurrency`` bounds requests in flight to this backend (the embedded model
+    as many as its batching engine decodes together; a vLLM server dozens). With a
+    ``cache``, a request asked before is answered from it without touching the backend
+    (nor the concurrency limit).
     """
 
     backend: ModelBackend

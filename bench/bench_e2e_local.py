@@ -4,13 +4,18 @@ For each example: wall time of the whole command (model load included), whether 
 selected program passed the private tests, and tokens by stage (sampling, revision,
 selection). Defaults are the CLI's (for ``local``: 4 samples, 2 rounds).
 
-    python bench/bench_e2e_local.py [--examples examples] [-- extra run flags]
+    python bench/bench_e2e_local.py [--examples examples] [--only NAME ...] [-- extra run flags]
+
+To compare two versions of agentsstar, run it once with ``PYTHONPATH`` pointing at each
+checkout (the ``agentsstar run`` subprocesses inherit it); the median wall time and the
+total are printed last.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,10 +26,14 @@ from pathlib import Path
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--examples", default="examples")
+    ap.add_argument("--only", action="append", help="only this example (repeatable)")
     ap.add_argument("extra", nargs="*", help="extra flags for agentsstar run")
     args = ap.parse_args()
     rows = []
-    for problem in sorted(Path(args.examples).glob("*.json")):
+    problems = sorted(Path(args.examples).glob("*.json"))
+    if args.only:
+        problems = [p for p in problems if p.stem in set(args.only)]
+    for problem in problems:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "r.json"
             start = time.perf_counter()
@@ -74,6 +83,9 @@ def main() -> None:
                 f"| {r['problem']} | {r['wall_s']} | {r['private']} | {r['calls']} | "
                 f"{r['sampling_tokens']} | {r['revision_tokens']} | {r['selection_tokens']} |"
             )
+    walls = [r["wall_s"] for r in rows if "wall_s" in r]
+    if walls:
+        print(f"median {statistics.median(walls):.1f} s, total {sum(walls):.1f} s")
 
 
 if __name__ == "__main__":

@@ -78,7 +78,8 @@ def backend_kind(spec: str) -> tuple[BackendKind, str]:
 
 
 def default_concurrency(spec: str) -> int:
-    """Default ``max_concurrency`` for the backend a spec opens (local: 1)."""
+    """Default ``max_concurrency`` for the backend a spec opens (local: the batching
+    engine's slots, ``_batching.DEFAULT_PARALLEL``)."""
     return backend_kind(spec)[0].default_concurrency
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentsstar.backends._batching import DEFAULT_PARALLEL as LOCAL_PARALLEL
 from agentsstar.backends.base import ModelBackend
 from agentsstar.errors import ConfigError, MissingDependencyError
 
@@ -104,10 +105,14 @@ def _open_litellm(rest: str, **options: Any) -> ModelBackend:
     return LiteLLMBackend(rest, **options)
 
 
-# Requests in flight by default: one embedded model computes one reply at a time; a
-# vLLM server batches dozens; hosted APIs have per-key rate limits, so stay moderate.
+# Requests in flight by default: the embedded model decodes this many in one batch
+# (its engine's slots; docs/benchmarks.md); a vLLM server batches dozens; hosted APIs
+# have per-key rate limits, so stay moderate.
 LOCAL = BackendKind(
-    "local", _open_local, 1, frozenset({"n_ctx", "n_threads", "chat_format", "cache_dir"})
+    "local",
+    _open_local,
+    LOCAL_PARALLEL,
+    frozenset({"n_ctx", "n_threads", "chat_format", "cache_dir"}),
 )
 OPENAI = BackendKind(
     "openai", _open_openai, 32, frozenset({"base_url", "api_key", "timeout", "extra_body"})

@@ -1,18 +1,18 @@
 """``LlamaLocalBackend``: a GGUF model run in process by llama-cpp-python, on the CPU.
 
-Lifecycle: the model loads lazily on the first call (or ``await load()``), in a worker
-thread so the event loop keeps running; ``aclose()`` frees it. One ``Llama`` object is
-not thread-safe, so calls are serialised by an ``anyio.Lock`` and each runs in a worker
-thread. A cancelled call cannot stop the C code mid-token, so the thread is never
-abandoned: the lock is held until it really ends, and a logits processor makes the
-model emit end-of-sequence at the next token so that happens quickly.
+Concurrent calls are answered together by a continuous-batching engine
+(``agentsstar.backends._batching``): one llama.cpp context holds several sequences
+and every decode step advances all of them, which on a CPU costs little more than
+advancing one. Lifecycle: the engine thread starts and loads the model on the first
+call (or ``await load()``); every llama.cpp call happens in that one thread, never in
+the event loop. A call hands its request over and waits; cancelling it drops the
+request at the engine's next step without disturbing the others. ``aclose()`` stops
+the thread and frees the model; a later call loads it again.
 """
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ import anyio
 import anyio.to_thread
 import structlog
 
+from agentsstar.backends._batching import DEFAULT_PARALLEL, BatchEngine, EngineStats
+from agentsstar.backends._batching_seq import Request
 from agentsstar.backends.base import BackendBase, Completion, GenerationParams, Message
 from agentsstar.errors import AgentsstarError, MissingDependencyError, ModelError
 
@@ -50,16 +52,20 @@ def usable_cpus() -> int:
 
 
 class LlamaLocalBackend(BackendBase):
-    """Chat completions from a GGUF model loaded in this process.
+    """Chat completions from a GGUF model loaded in this process, batched.
 
     Args:
         model_path: the ``.gguf`` file, or a zero-argument function returning it (run in
-            a worker thread at load time, e.g. ``local_models.resolve_model``).
+            the engine thread at load time, e.g. ``local_models.resolve_model``).
         name: the name in records; default ``local:<file stem>``.
-        n_ctx: context window in tokens (prompt plus reply).
+        n_ctx: context window of one request, in tokens (prompt plus reply).
         n_threads: CPU threads for llama.cpp; default: every usable CPU.
         chat_format: override the chat template stored in the GGUF (rarely needed).
-        llama_options: further keyword arguments for ``llama_cpp.Llama``.
+        n_parallel: requests decoded together; more wait for a free slot.
+        kv_size: KV cache cells shared by all requests; default ``n_ctx`` times half of
+            ``n_parallel`` (at least ``n_ctx``). A request that does not fit beside
+            the running ones waits for them.
+        n_batch: most tokens per decode step (prompt chunks and generated tokens).
 
     Raises (at load, i.e. on the first call):
         MissingDependencyError: llama-cpp-python is not installed (extra ``local``).
@@ -75,7 +81,9 @@ class LlamaLocalBackend(BackendBase):
         n_ctx: int = 4096,
         n_threads: int | None = None,
         chat_format: str | None = None,
-        **llama_options: Any,
+        n_parallel: int = DEFAULT_PARALLEL,
+        kv_size: int | None = None,
+        n_batch: int = 512,
     ) -> None:
         self._source = model_path
         if name is None:
@@ -84,124 +92,96 @@ class LlamaLocalBackend(BackendBase):
         self.name = name
         self.n_ctx = n_ctx
         self.n_threads = n_threads or usable_cpus()
+        self.n_parallel = max(1, n_parallel)
+        self.kv_size = max(n_ctx, kv_size or n_ctx * (self.n_parallel // 2))
+        self.n_batch = n_batch
         self._chat_format = chat_format
-        self._options = llama_options
-        self._llama: Any = None
         self.model_file: Path | None = None
+        self._engine: BatchEngine | None = None
         self._lock = anyio.Lock()
+        # Each waiting call parks a thread on its request's event; keep them off the
+        # default thread pool, which sandboxes and file I/O share.
+        self._waiters = anyio.CapacityLimiter(max(64, 4 * self.n_parallel))
+
+    @property
+    def stats(self) -> EngineStats | None:
+        """The running engine's counters (None before the first load)."""
+        return self._engine.stats if self._engine is not None else None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def _load_blocking(self) -> Any:
+    def _open_model(self) -> Any:
+        # Runs in the engine thread: every llama.cpp call stays in that thread.
+        from agentsstar.backends._batching_llama import NativeModel
+
         llama_cpp = import_llama_cpp()
         source = self._source() if callable(self._source) else self._source
         path = Path(source)
         log.info("loading local model", model=self.name, path=str(path))
         try:
-            llama = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=self.n_ctx,
+            native = NativeModel(
+                llama_cpp,
+                path,
+                kv_size=self.kv_size,
+                n_batch=self.n_batch,
+                n_seq=self.n_parallel,
                 n_threads=self.n_threads,
                 chat_format=self._chat_format,
-                verbose=False,
-                **self._options,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"{self.name}: llama.cpp could not load {path}: {exc}") from exc
         self.model_file = path
-        return llama
+        return native
 
-    async def _loaded(self) -> Any:
-        # Caller holds self._lock.
-        if self._llama is None:
-            # Not abandoned on cancel: a half-finished load in a stray thread would
-            # leak a model's worth of memory.
-            self._llama = await anyio.to_thread.run_sync(
-                self._load_blocking, abandon_on_cancel=False
-            )
-        return self._llama
+    async def _running(self) -> BatchEngine:
+        engine = self._engine
+        if engine is not None and engine.ready.is_set() and engine.load_error is None:
+            return engine  # the common case: no lock, no thread hop
+        async with self._lock:
+            if self._engine is None:
+                engine = BatchEngine(
+                    self._open_model, name=self.name, n_ctx=self.n_ctx, n_seq=self.n_parallel
+                )
+                engine.start()
+                self._engine = engine
+            engine = self._engine
+            # A cancelled wait leaves the load running in the engine thread; the next
+            # call finds it there, and aclose() waits for it.
+            await anyio.to_thread.run_sync(engine.ready.wait, abandon_on_cancel=True)
+            if engine.load_error is not None:
+                self._engine = None  # a later call tries again
+                error = engine.load_error
+                if isinstance(error, AgentsstarError):
+                    raise error
+                raise ModelError(f"{self.name}: could not load the model: {error}") from error
+        return engine
 
     async def load(self) -> None:
         """Load the model now (otherwise the first ``complete`` does)."""
-        async with self._lock:
-            await self._loaded()
+        await self._running()
 
     async def warm(self) -> None:
         """``ModelBackend.warm``: load the weights before the run."""
         await self.load()
 
     async def aclose(self) -> None:
-        """Free the model; a later call loads it again."""
+        """Stop the engine (calls still waiting fail) and free the model."""
         async with self._lock:
-            llama, self._llama = self._llama, None
-            if llama is not None:
-                with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(llama.close)
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(engine.close)
 
     # -- generation -----------------------------------------------------------------------------
     async def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
-        """One chat completion, serialised with every other call on this backend."""
-        async with self._lock:
-            llama = await self._loaded()
-            stop_now = threading.Event()
-            finished = threading.Event()
-            work = functools.partial(
-                self._generate_blocking, llama, messages, params, stop_now, finished
-            )
-            try:
-                result = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-            except anyio.get_cancelled_exc_class():
-                # The thread keeps running: ask it to stop at the next token and wait
-                # (shielded, still holding the lock) until the Llama object is free.
-                stop_now.set()
-                with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(finished.wait)
-                raise
-        return result
-
-    def _generate_blocking(
-        self,
-        llama: Any,
-        messages: Sequence[Message],
-        params: GenerationParams,
-        stop_now: threading.Event,
-        finished: threading.Event,
-    ) -> Completion:
+        """One chat completion, decoded in a batch with the other calls in flight."""
+        engine = await self._running()
+        request = Request(list(messages), params)
+        engine.submit(request)
         try:
-            if stop_now.is_set():
-                raise ModelError(f"{self.name}: cancelled before start")
-            response = llama.create_chat_completion(
-                messages=[{"role": m.role, "content": m.content} for m in messages],
-                temperature=params.temperature,
-                max_tokens=params.max_tokens,
-                seed=params.seed,
-                stop=list(params.stop) or None,
-                frequency_penalty=params.frequency_penalty,
-                logits_processor=[_end_when(stop_now, llama.token_eos())],
+            await anyio.to_thread.run_sync(
+                request.done.wait, abandon_on_cancel=True, limiter=self._waiters
             )
-        except AgentsstarError:
+        except anyio.get_cancelled_exc_class():
+            request.cancel()  # the engine drops it at its next step
             raise
-        except (ValueError, RuntimeError) as exc:
-            # e.g. "Requested tokens (5000) exceed context window of 4096": not transient.
-            raise ModelError(f"{self.name}: {exc}") from exc
-        finally:
-            finished.set()
-        choice = response["choices"][0]
-        usage = response.get("usage") or {}
-        return Completion(
-            text=choice["message"].get("content") or "",
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=choice.get("finish_reason"),
-        )
-
-
-def _end_when(event: threading.Event, eos: int) -> Callable[[Any, Any], Any]:
-    """A logits processor that forces end-of-sequence once ``event`` is set."""
-
-    def process(input_ids: Any, scores: Any) -> Any:
-        if event.is_set():
-            scores[:] = float("-inf")
-            scores[eos] = 0.0
-        return scores
-
-    return process
+        return request.outcome()

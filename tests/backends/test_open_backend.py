@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentsstar.backends import default_concurrency, llama_cpp_installed, open_backend, parse_spec
+from agentsstar.backends._batching import DEFAULT_PARALLEL
 from agentsstar.backends.openai_compat import OpenAICompatBackend
 from agentsstar.errors import ConfigError, UnknownNameError
 
@@ -47,8 +48,9 @@ def test_option_for_another_kind_is_an_error() -> None:
 
 
 def test_default_concurrency_per_kind() -> None:
-    assert default_concurrency("local") == 1
-    assert default_concurrency("local:smollm2-135m") == 1
+    # The embedded model batches: as many requests as its engine decodes together.
+    assert default_concurrency("local") == DEFAULT_PARALLEL
+    assert default_concurrency("local:smollm2-135m") == DEFAULT_PARALLEL
     assert default_concurrency("openai:m") == 32
     assert default_concurrency("litellm:anthropic/claude-3-5-haiku-latest") == 8
     with pytest.raises(UnknownNameError):
