@@ -181,6 +181,13 @@ async def bench(
                     "tokens": usage.prompt_tokens + usage.completion_tokens,
                     "seconds": round(time.perf_counter() - t, 2),
                     "note": record.note,
+                    # What decided it: each match's votes and reason, and how many
+                    # clusters the inputs made.
+                    "clusters": len(record.clusters),
+                    "comparisons": [
+                        {"votes": c.votes, "reason": c.reason, "inputs": len(c.inputs)}
+                        for c in record.comparisons
+                    ],
                 }
                 with out.open("a") as f:
                     f.write(json.dumps(line) + "\n")
