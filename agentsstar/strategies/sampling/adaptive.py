@@ -45,33 +45,41 @@ class DrawsSamples(StrategyBase):
             return await draw(ctx, self.n, self.temperature, hints)
         checks = mutants(ctx.problem, limit=CHECK_INPUTS, seed=ctx.seed)
         samples: list[Sample] = []
+        known: dict[str, tuple[str, ...] | None] = {}
         start = 0
         while start < self.n:
             size = min(self.wave, self.n - start)
             samples += await draw(ctx, size, self.temperature, hints, start=start)
             start += size
-            if start < self.n and await clear_winner(ctx, samples, checks, self.agree):
+            if start < self.n and await clear_winner(ctx, samples, checks, self.agree, known):
                 log.info("sampling.stopped_early", drawn=start, of=self.n)
                 ctx.emit("sampling_stopped", drawn=start, of=self.n)
                 break
         return samples
 
 
-async def clear_winner(ctx: Context, samples: list[Sample], checks: list[Any], agree: int) -> bool:
+async def clear_winner(
+    ctx: Context,
+    samples: list[Sample],
+    checks: list[Any],
+    agree: int,
+    known: dict[str, tuple[str, ...] | None],
+) -> bool:
     """Whether at least ``agree`` samples pass every public test, and every sample that
-    does gives the same results on ``checks``."""
+    does gives the same results on ``checks``. ``known`` keeps each program's behaviour
+    from earlier waves (``None``: it fails a public test), so none is run twice."""
     codes = [s.code for s in samples if s.code is not None]
-
-    async def passes(code: str) -> bool:
-        outcomes = await ctx.run_public(code)
-        return bool(outcomes) and all(o.passed for o in outcomes)
-
-    passing = [c for c, ok in zip(codes, await map_all(passes, codes), strict=True) if ok]
-    if len(passing) < agree:
-        return False
-    if not checks:
-        return True  # nothing to tell them apart with: the public tests are all there is
     kind = ctx.problem.kind
-    runs = await map_all(lambda code: ctx.execute(code, checks), passing)
-    behaviours = {tuple(result_key(r, kind) for r in results) for results in runs}
-    return len(behaviours) == 1
+
+    async def behaviour(code: str) -> tuple[str, ...] | None:
+        outcomes = await ctx.run_public(code)
+        if not outcomes or not all(o.passed for o in outcomes):
+            return None
+        # With no public input to mutate, the public tests are all there is.
+        results = await ctx.execute(code, checks) if checks else []
+        return tuple(result_key(r, kind) for r in results)
+
+    new = [c for c in dict.fromkeys(codes) if c not in known]
+    known.update(zip(new, await map_all(behaviour, new), strict=True))
+    passing = [known[c] for c in codes if known[c] is not None]
+    return len(passing) >= agree and len(set(passing)) == 1
