@@ -340,9 +340,6 @@ _CLOSED_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.DOT
 def extract_text_blocks(reply: str) -> tuple[list[str], bool]:
     """The contents of the plain (untagged or text) fenced blocks in ``reply``, and
     whether a last block was left open (cut by ``max_tokens``; it is not returned)."""
-    blocks = [
-        m.group(2) for m in _CLOSED_FENCE.finditer(reply) if m.group(1).lower() in _TEXT_LANGS
-    ]
-    closed = sum(1 for _ in _CLOSED_FENCE.finditer(reply))
-    opened = reply.count("```")
-    return blocks, opened > 2 * closed
+    fences = list(_CLOSED_FENCE.finditer(reply))
+    blocks = [m.group(2) for m in fences if m.group(1).lower() in _TEXT_LANGS]
+    return blocks, reply.count("```") > 2 * len(fences)

@@ -227,10 +227,11 @@ class Signature:
         if isinstance(item, Call):
             return self._read_call(item)
         value, unwrapped = _unwrap(item, self.names)
-        if isinstance(value, str) and not unwrapped:
-            call = _call_args(value, self.entry)  # "f([1, 2], 3)" written as a call
-            if call is not None:
-                value = call
+        if isinstance(value, str) and not unwrapped and self.entry:
+            # "f([1, 2], 3)" written as a string: read like any other call.
+            calls, unread = extract_calls(value, self.entry)
+            if len(calls) == 1 and not unread:
+                return self._read_call(calls[0])
         if self.arity is None:
             if isinstance(value, list):
                 return value, ""
@@ -289,17 +290,6 @@ def _parameters(problem: Problem) -> list[str]:
         names = [a.arg for a in fn.args.posonlyargs + fn.args.args]
         return [n for n in names if n not in {"self", "cls"}]
     return []
-
-
-def _call_args(text: str, entry: str) -> list[Any] | None:
-    m = re.fullmatch(rf"\s*(?:\w+\.)?{re.escape(entry)}\s*\((.*)\)\s*", text, re.S)
-    if m is None:
-        return None
-    try:
-        value = ast.literal_eval(f"({m.group(1)},)" if m.group(1).strip() else "()")
-    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
-        return None
-    return list(value)
 
 
 def _kind(v: Any) -> str:
