@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from agentsstar import registry
-from agentsstar.config import PRESETS, RunConfig, build_config, parse_param
+from agentsstar.config import PRESETS, STAGES, RunConfig, build_config, parse_param
 
 
 def _names(reg: registry.Registry) -> str:
@@ -232,11 +232,62 @@ class RunOptions:
         return arms
 
     def resolve(
-        self, preset: str | None, config: Path | None, extra: dict[str, Any] | None = None
+        self,
+        preset: str | None,
+        config: Path | None,
+        extra: dict[str, Any] | None = None,
+        *,
+        fitting: bool = False,
     ) -> RunConfig:
-        """Preset, config file, then these flags (and ``extra``), validated."""
+        """Preset, config file, then these flags (and ``extra``), validated.
+
+        With ``fitting`` (an eval of several arms), a strategy parameter given by a flag
+        (``-n``, ``--rounds``, ``--adaptive``, ``--param``) reaches only an arm whose
+        strategy takes it: ``-n 8`` beside ``--preset zero-shot --preset sstar`` sizes
+        sstar's pool and leaves greedy alone. ``check_taken`` then refuses a parameter
+        that no arm takes. One arm alone gets every parameter, and an error for one it
+        does not take.
+        """
         over = {**self.overrides(), **(extra or {})}
+        if fitting:
+            names = {
+                k: {"name": v["name"]} if "name" in v else {}
+                for k, v in over.items()
+                if k in STAGES and isinstance(v, dict)
+            }
+            chosen = build_config(preset=preset, file=config, overrides={**over, **names})
+            for stage in names:
+                declared = _declared(stage, getattr(chosen, stage).name)
+                if declared is not None:
+                    over[stage] = {
+                        k: v for k, v in over[stage].items() if k == "name" or k in declared
+                    }
         return build_config(preset=preset, file=config, overrides=over)
+
+    def check_taken(self, configs: list[RunConfig]) -> None:
+        """Refuse a strategy parameter flag that no arm's strategy takes."""
+        for stage, params in self.overrides().items():
+            if stage not in STAGES or not isinstance(params, dict):
+                continue
+            for key in params:
+                if key != "name" and not any(
+                    key in getattr(cfg, stage).params() for cfg in configs
+                ):
+                    raise typer.BadParameter(
+                        f"no arm's {stage} strategy takes {key!r}",
+                        param_hint=_PARAM_FLAGS.get((stage, key), "--param"),
+                    )
+
+
+# The flags that set a strategy parameter, for error messages.
+_PARAM_FLAGS = {("sampling", "n"): "-n", ("revision", "rounds"): "--rounds"}
+
+
+def _declared(stage: str, name: str) -> set[str] | None:
+    """The parameters strategy ``name`` takes (None: it does not say)."""
+    cls = registry.strategy_class(stage, name)  # type: ignore[arg-type]
+    fields_ = getattr(cls, "model_fields", None)
+    return None if fields_ is None else set(fields_)
 
 
 _SHARED = {f.name: f for f in fields(RunOptions)}

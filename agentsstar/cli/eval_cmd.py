@@ -183,13 +183,18 @@ def _create(
         # An eval caches by default: arms share samples, and a re-run is free.
         extra["cache"] = str((options.cache or root / CACHE_FILE).resolve())
     arms_spec = options.arms()
-    configs = [(name, options.resolve(preset, config, extra)) for name, preset, config in arms_spec]
+    several = len(arms_spec) > 1
+    configs = [
+        (name, options.resolve(preset, config, extra, fitting=several))
+        for name, preset, config in arms_spec
+    ]
+    if several:
+        options.check_taken([cfg for _, cfg in configs])
     problems = select_problems(load_problems(bench), ids, limit)
     if (root / ARMS_FILE).exists() or (root / "config.json").exists():
         raise ConfigError(f"{root}: already holds a run; use --resume {root} to continue it")
     common = {"bench": str(bench.resolve()), "ids": ids or None, "limit": limit}
     arms: list[Arm] = []
-    several = len(configs) > 1
     for (name, cfg), (_, preset, _config) in zip(configs, arms_spec, strict=True):
         store = RunStore(root / name if several else root)
         store.create({**common, "preset": preset, "arm": name, "run": cfg.model_dump(mode="json")})

@@ -55,6 +55,34 @@ def test_two_arms_share_samples_resume_and_compare(
     assert "against majority (paired, same problems)" in table.stderr + table.stdout
 
 
+def test_a_shared_sampling_flag_reaches_only_the_arms_that_take_it(
+    server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "D"
+    proc = cli("eval", str(EXAMPLES), "--ids", "reverse-words", "--preset", "zero-shot",
+               "--preset", "majority", "-n", "3", "--run-dir", str(run_dir),
+               *model_args(server), timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    configs = {a: json.loads((run_dir / a / "config.json").read_text())["run"]
+               for a in ("zero-shot", "majority")}  # fmt: skip
+    assert configs["zero-shot"]["sampling"] == {"name": "greedy"}
+    assert configs["majority"]["sampling"]["n"] == 3
+    rows = {a: json.loads((run_dir / a / "results.jsonl").read_text())
+            for a in ("zero-shot", "majority")}  # fmt: skip
+    assert rows["zero-shot"]["candidates"] == 1 and rows["majority"]["candidates"] == 3
+
+
+def test_a_shared_flag_no_arm_takes_is_refused(server: FakeOpenAIServer, tmp_path: Path) -> None:
+    run_dir = tmp_path / "D"
+    proc = cli("eval", str(EXAMPLES), "--preset", "zero-shot", "--preset", "majority",
+               "--rounds", "2", "--run-dir", str(run_dir), *model_args(server),
+               env={"COLUMNS": "200"})  # fmt: skip
+    assert proc.returncode == 2
+    assert "no arm's revision strategy takes 'rounds'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not run_dir.exists()
+
+
 def test_a_rerun_from_the_cache_is_free_and_the_same(
     server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
