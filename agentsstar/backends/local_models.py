@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import structlog
 
@@ -272,23 +272,73 @@ def cached_path(info: ModelInfo, cache_dir: Path | None = None) -> Path | None:
     return target
 
 
-def resolve_model(
-    spec: str = DEFAULT_MODEL,
+class LookupOptions(TypedDict, total=False):
+    """The keyword arguments ``resolve_model`` and ``check_available`` both take.
+
+    ``cache_dir``: default ``default_cache_dir()``. ``models``: the table of known
+    models, default ``KNOWN_MODELS`` (tests pass their own). ``search_path``: where
+    installed part packages are looked up, default ``sys.path``. ``downloader``:
+    ``True`` (default) for huggingface_hub when installed, ``None``/``False`` for no
+    download, or a function (tests).
+    """
+
+    cache_dir: Path | None
+    models: Mapping[str, ModelInfo]
+    search_path: Sequence[str] | None
+    downloader: Downloader | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where the file for a named model is to come from: the first of ``cached``,
+    ``parts`` (installed, all of them) and ``download`` that is set."""
+
+    info: ModelInfo
+    cache: Path
+    cached: Path | None = None
+    parts: Sequence[Path] = ()
+    download: Downloader | None = None
+    missing: str = ""  # why the parts cannot be used, for the download's error
+
+
+def _find_source(
+    spec: str,
     *,
     cache_dir: Path | None = None,
     models: Mapping[str, ModelInfo] = KNOWN_MODELS,
     search_path: Sequence[str] | None = None,
     downloader: Downloader | bool | None = True,
-) -> Path:
+) -> _Source:
+    """Decide, reading no model data, how ``resolve_model`` gets the named model.
+
+    Raises:
+        UnknownNameError: an unknown model name.
+        ModelNotFoundError: there is no way to get it.
+    """
+    info = model_info(spec, models)
+    cache = cache_dir or default_cache_dir()
+    hit = cached_path(info, cache)
+    if hit is not None:
+        return _Source(info, cache, cached=hit)
+    found, problems = _find_parts(info, search_path)
+    if not problems:
+        return _Source(info, cache, parts=found)
+    download = _default_downloader() if downloader is True else downloader or None
+    if download is not None and info.hf_repo:
+        return _Source(info, cache, download=download, missing=problems[0])
+    raise ModelNotFoundError(
+        f"model {info.name!r} is not in {cache} and {problems[0]}; "
+        f"install it with: {info.install_hint}"
+    )
+
+
+def resolve_model(spec: str = DEFAULT_MODEL, **options: Unpack[LookupOptions]) -> Path:
     """The path of a GGUF file for ``spec`` (a known name or a file path).
 
     Args:
         spec: a name from ``models`` (``qwen2.5-coder-0.5b``) or a path to a ``.gguf``.
-        cache_dir: default ``default_cache_dir()``.
-        models: the table of known models (tests pass their own).
-        search_path: where installed part packages are looked up (default sys.path).
-        downloader: ``True`` for huggingface_hub when installed, ``None``/``False`` for
-            no download, or a function (tests).
+        options: where to look (``LookupOptions``: ``cache_dir``, ``models``,
+            ``search_path``, ``downloader``).
 
     Raises:
         UnknownNameError: an unknown model name.
@@ -299,64 +349,35 @@ def resolve_model(
         if not path.is_file():
             raise ModelNotFoundError(f"model file not found: {path}")
         return path
-    info = model_info(spec, models)
-    cache = cache_dir or default_cache_dir()
-    hit = cached_path(info, cache)
-    if hit is not None:
-        return hit
-    found, problems = _find_parts(info, search_path)
-    if not problems:
-        log.info("assembling model from installed parts", model=info.name, parts=len(found))
-        return _write_verified(found, info, cache)
-    download = _default_downloader() if downloader is True else downloader or None
-    if download is not None and info.hf_repo:
-        log.info("downloading model", model=info.name, repo=info.hf_repo)
-        try:
-            fetched = download(info)
-        except Exception as exc:  # any hub/network failure ends in the same advice
-            raise ModelNotFoundError(
-                f"model {info.name!r} is not in {cache}, its packages are missing "
-                f"({problems[0]}), and the download failed ({type(exc).__name__}); "
-                f"install it with: {info.install_hint}"
-            ) from exc
-        return _write_verified([fetched], info, cache)
-    raise _missing(info, cache, problems)
+    source = _find_source(spec, **options)
+    info, cache = source.info, source.cache
+    if source.cached is not None:
+        return source.cached
+    if source.download is None:
+        log.info("assembling model from installed parts", model=info.name, parts=len(source.parts))
+        return _write_verified(source.parts, info, cache)
+    log.info("downloading model", model=info.name, repo=info.hf_repo)
+    try:
+        fetched = source.download(info)
+    except Exception as exc:  # any hub/network failure ends in the same advice
+        raise ModelNotFoundError(
+            f"model {info.name!r} is not in {cache}, its packages are missing "
+            f"({source.missing}), and the download failed ({type(exc).__name__}); "
+            f"install it with: {info.install_hint}"
+        ) from exc
+    return _write_verified([fetched], info, cache)
 
 
-def _missing(info: ModelInfo, cache: Path, problems: Sequence[str]) -> ModelNotFoundError:
-    return ModelNotFoundError(
-        f"model {info.name!r} is not in {cache} and {problems[0]}; "
-        f"install it with: {info.install_hint}"
-    )
-
-
-def check_available(
-    spec: str = DEFAULT_MODEL,
-    *,
-    cache_dir: Path | None = None,
-    models: Mapping[str, ModelInfo] = KNOWN_MODELS,
-    search_path: Sequence[str] | None = None,
-    downloader: Downloader | bool | None = True,
-) -> None:
+def check_available(spec: str = DEFAULT_MODEL, **options: Unpack[LookupOptions]) -> None:
     """Cheaply check that ``resolve_model`` has a way to succeed (reads no model data).
 
     Lets the CLI fail in one line before starting, while the expensive assembly runs
-    later, off the event loop.
+    later, off the event loop. Takes the same arguments as ``resolve_model``.
 
     Raises:
         UnknownNameError, ModelNotFoundError: as ``resolve_model`` would.
     """
     if is_path_spec(spec):
         resolve_model(spec)
-        return
-    info = model_info(spec, models)
-    cache = cache_dir or default_cache_dir()
-    if cached_path(info, cache) is not None:
-        return
-    _, problems = _find_parts(info, search_path)
-    if not problems:
-        return
-    download = _default_downloader() if downloader is True else downloader or None
-    if download is not None and info.hf_repo:
-        return
-    raise _missing(info, cache, problems)
+    else:
+        _find_source(spec, **options)

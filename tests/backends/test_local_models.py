@@ -248,6 +248,12 @@ def test_catalogue_fills_in_install_hints_and_upstream_names() -> None:
     assert list(KNOWN_MODELS) == ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "smollm2-135m"]
 
 
+def test_a_misspelt_option_is_an_error(tmp_path: Path) -> None:
+    for call in (resolve_model, check_available):
+        with pytest.raises(TypeError, match="cache"):
+            call("qwen2.5-coder-0.5b", cache=tmp_path)  # type: ignore[call-arg]
+
+
 def test_unknown_local_name_lists_known_ones(tmp_path: Path) -> None:
     with pytest.raises(UnknownNameError, match="smollm2-135m"):
         resolve_model("qwen-9000", cache_dir=tmp_path)
