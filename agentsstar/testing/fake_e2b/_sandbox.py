@@ -214,11 +214,26 @@ class FakeAsyncSandbox(ClosesOnExit):
         await self.kill()
 
 
-class FakeFilesystem:
-    """``sandbox.files``: reads and writes inside the sandbox's directory."""
+class _EnvdClient:
+    """What ``sandbox.files`` and ``sandbox.commands`` share: both send requests to the
+    sandbox's envd, which first needs the sandbox running and the user known."""
 
     def __init__(self, sandbox: FakeAsyncSandbox) -> None:
         self._sandbox = sandbox
+
+    def _user(self, user: str | None) -> str:
+        """The user a request runs as, once the sandbox is found running.
+
+        Raises:
+            SandboxNotRunningException: the sandbox is gone.
+            AuthenticationException: envd refused ``user``.
+        """
+        self._sandbox.check_running()
+        return self._sandbox.check_user(user)
+
+
+class FakeFilesystem(_EnvdClient):
+    """``sandbox.files``: reads and writes inside the sandbox's directory."""
 
     async def write(
         self,
@@ -236,8 +251,7 @@ class FakeFilesystem:
             SandboxNotRunningException: the sandbox is gone.
             AuthenticationException: envd refused ``user`` (the template has no such user).
         """
-        self._sandbox.check_running()
-        name = self._sandbox.check_user(user)
+        name = self._user(user)
         if not isinstance(data, str | bytes):
             raise NotImplementedError("FakeFilesystem.write: only str and bytes are faked")
         host = anyio.Path(self._sandbox.host_path(path, name))
@@ -262,8 +276,7 @@ class FakeFilesystem:
             FileNotFoundException: no such file.
             SandboxNotRunningException: the sandbox is gone.
         """
-        self._sandbox.check_running()
-        name = self._sandbox.check_user(user)
+        name = self._user(user)
         host = anyio.Path(self._sandbox.host_path(path, name))
         try:
             data = await host.read_bytes()
@@ -272,11 +285,8 @@ class FakeFilesystem:
         return data.decode() if format == "text" else data
 
 
-class FakeCommands:
+class FakeCommands(_EnvdClient):
     """``sandbox.commands``: runs ``bash -l -c cmd`` for real in a local subprocess."""
-
-    def __init__(self, sandbox: FakeAsyncSandbox) -> None:
-        self._sandbox = sandbox
 
     async def run(
         self,
@@ -304,8 +314,7 @@ class FakeCommands:
             NotImplementedError: ``background`` or ``stdin`` (not faked).
         """
         sandbox = self._sandbox
-        sandbox.check_running()
-        name = sandbox.check_user(user)
+        name = self._user(user)
         if background or stdin:
             raise NotImplementedError("FakeCommands.run: background/stdin are not faked")
         workdir = sandbox.host_path(cwd or USERS[name][1], name)

@@ -18,7 +18,6 @@ SandboxException: type[Exception] = _errors.SandboxException
 TimeoutException: type[Exception] = _errors.TimeoutException
 SandboxNotRunningException: type[Exception] = _errors.SandboxNotRunningException
 SandboxUnreachableException: type[Exception] = _errors.SandboxUnreachableException
-InvalidArgumentException: type[Exception] = _errors.InvalidArgumentException
 NotFoundException: type[Exception] = _errors.NotFoundException
 FileNotFoundException: type[Exception] = _errors.FileNotFoundException
 SandboxNotFoundException: type[Exception] = _errors.SandboxNotFoundException
