@@ -233,6 +233,13 @@ def _literal(text: str) -> Any:
     return _as_json(value)
 
 
+def read_literal(text: str) -> tuple[bool, Any]:
+    """``(True, value)`` when ``text`` is JSON or a Python literal (as JSON values),
+    ``(False, None)`` otherwise. Nothing is evaluated."""
+    value = _literal(text.strip())
+    return (False, None) if value is _NO_VALUE else (True, value)
+
+
 def _as_json(value: Any) -> Any:
     """Python-literal containers as their JSON counterparts (tuples, sets -> lists)."""
     if isinstance(value, tuple | list | set | frozenset):
@@ -252,6 +259,23 @@ def extract_choice(reply: str) -> str | None:
         return str(found[-1]).upper()
     stripped = reply.strip().strip("*.").upper()
     return stripped if stripped in {"A", "B"} else None
+
+
+def extract_answer(reply: str) -> str:
+    """What a reply that states one output says: its first closed fenced block, else
+    its last non-empty line without an "Output:"-style label."""
+    fence = _CLOSED_FENCE.search(reply)
+    if fence is not None:
+        return fence.group(2).strip()
+    lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return _LABEL.sub("", lines[-1])
+
+
+_LABEL = re.compile(
+    r"(?i)^(the\s+)?(expected\s+)?(output|answer|result|returns?)\s*(is)?\s*[:=]?\s*"
+)
 
 
 @dataclass

@@ -197,6 +197,22 @@ def distinguish_messages(problem: Problem, code_a: str, code_b: str, count: int)
     return _inputs_conversation(problem, programs, ask)
 
 
+def predict_messages(problem: Problem, x: Any) -> list[Message]:
+    """Ask for the expected output on one input, with no program and no candidate
+    output in sight: nothing to copy and no position to favour."""
+    if problem.kind == "stdin":
+        shown = f"For this standard input:\n```\n{clip(x).rstrip(chr(10))}\n```\n"
+        what = "exactly what a correct program prints"
+    else:
+        shown = f"For this call:\n```python\n{clip(call_text(problem, x))}\n```\n"
+        what = "the value a correct solution returns, as a Python literal"
+    user = (
+        f"{problem_text(problem)}\n\n{shown}Work it out from the problem statement, not "
+        f"from the examples' outputs. Answer with {what}, alone in one ``` block."
+    )
+    return [Message("system", "You are an expert programmer."), Message("user", user)]
+
+
 def judge_messages(
     problem: Problem,
     code_a: str,

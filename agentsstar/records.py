@@ -104,7 +104,9 @@ class Comparison(BaseModel):
     inputs: list[Any] = Field(default_factory=list)
     outputs_a: list[str] = Field(default_factory=list)
     outputs_b: list[str] = Field(default_factory=list)
-    votes: list[Vote] = Field(default_factory=list)
+    # Predicted outputs on the smallest differing inputs: which program each matched.
+    predictions: list[Vote] = Field(default_factory=list)
+    votes: list[Vote] = Field(default_factory=list)  # the A-or-B judge, by order
     winner: int | None = None
     reason: str = ""
     synthesis: InputSynthesis | None = None  # the call for distinguishing inputs, if made

@@ -3,6 +3,7 @@ other, one correct candidate stands alone. Each strategy must behave as itself."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -84,20 +85,73 @@ async def test_sstar_picks_the_correct_minority(sandbox: LocalSandbox) -> None:
     assert result.private is not None and result.private.accepted
     # Clustered over all inputs at once: the three wrong programs are one cluster.
     assert sorted(map(sorted, rec.clusters)) == [[0, 1, 2], [3]]
-    # One match, judged in both orders, grounded in executed outputs. The larger
-    # cluster's representative (0) is seeded first, so it is A; the judge chose B twice.
+    # One match, grounded in executed outputs. The model stated no output for the
+    # differing inputs, so the judge decided, in both orders. The larger cluster's
+    # representative (0) is seeded first, so it is A; the judge chose B twice.
     [comp] = rec.comparisons
     assert (comp.a, comp.b, comp.winner) == (0, 3, 3)
+    assert comp.predictions == ["none", "none", "none"]
     assert comp.votes == ["b", "b"]
     assert comp.reason == "judge agreed in both orders"
-    # The model's distinguishing input first, then the synthesised inputs that already
-    # split the two clusters; outputs are what the programs really returned.
-    assert comp.inputs == [[[2, 2, 3]], [[1, 1, 2]], [[4, 4]]]
-    assert comp.outputs_a == ["3", "3", "2"] and comp.outputs_b == ["2", "2", "1"]
+    # The inputs on which the two really differ (the model's distinguishing input
+    # and the synthesised ones that split the clusters), smallest first; outputs are
+    # what the programs really returned.
+    assert comp.inputs == [[[4, 4]], [[2, 2, 3]], [[1, 1, 2]]]
+    assert comp.outputs_a == ["2", "3", "3"] and comp.outputs_b == ["1", "2", "2"]
+    assert w.predict_calls == [
+        "count_distinct([4, 4])", "count_distinct([2, 2, 3])", "count_distinct([1, 1, 2])"
+    ]  # fmt: skip
     assert w.judge_calls == [(WRONG_LEN, CORRECT), (CORRECT, WRONG_LEN)]
-    # 4 samples + 1 input generation + 1 distinguishing + 2 judge calls.
-    assert result.usage.llm_calls == 8
-    assert result.usage.by_stage["selection"].llm_calls == 4
+    # 4 samples + 1 input generation + 1 distinguishing + 3 predictions + 2 judge calls.
+    assert result.usage.llm_calls == 11
+    assert result.usage.by_stage["selection"].llm_calls == 7
+
+
+def right_count(call: str) -> str:
+    """A model that works the answer out: the number of distinct values."""
+    xs = call.removeprefix("count_distinct(").removesuffix(")")
+    return f"The list has these distinct values.\n```\n{len(set(json.loads(xs)))}\n```"
+
+
+async def test_sstar_decides_by_predicted_outputs_before_any_judge(
+    sandbox: LocalSandbox,
+) -> None:
+    # The judge would pick the wrong program; the predictions decide first.
+    w = world(predict=right_count, judge=lambda a, b: "A" if a == WRONG_LEN else "B")
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    assert result.selected is not None and result.selected.code == CORRECT
+    [comp] = result.selection.comparisons  # type: ignore[union-attr]
+    assert comp.predictions == ["b", "b", "b"] and comp.votes == []
+    assert comp.reason == "predicted outputs matched 0 vs 3"
+    assert w.judge_calls == []
+
+
+async def test_a_prediction_matching_neither_program_leaves_it_to_the_judge(
+    sandbox: LocalSandbox,
+) -> None:
+    # An output neither program gives is no vote for either.
+    w = world(predict=lambda call: "```\n99\n```")
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    [comp] = result.selection.comparisons  # type: ignore[union-attr]
+    assert comp.predictions == ["none", "none", "none"] and comp.votes == ["b", "b"]
+    assert result.selected is not None and result.selected.code == CORRECT
+
+
+async def test_a_prediction_prompt_shows_no_program_and_no_output(sandbox: LocalSandbox) -> None:
+    w = world()
+    await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    asked = [p for p in w.prompts if "Work it out from the problem statement" in p]
+    assert len(asked) == 3
+    for prompt in asked:
+        assert "def count_distinct(xs):\n    return" not in prompt  # no candidate code
+        assert "output:" not in prompt.lower().replace("expected output", "")
+
+
+async def test_predict_0_asks_for_no_prediction(sandbox: LocalSandbox) -> None:
+    w = world()
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0), sandbox)
+    assert w.predict_calls == [] and result.usage.by_stage["selection"].llm_calls == 4
+    assert result.selected is not None and result.selected.code == CORRECT
 
 
 async def test_majority_takes_the_largest_cluster(sandbox: LocalSandbox) -> None:
@@ -113,12 +167,13 @@ async def test_judge_never_sees_model_predicted_outputs(sandbox: LocalSandbox) -
     w = world()
     await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
     judge_prompts = [p for p in w.prompts if "Both programs were executed" in p]
-    # The outputs shown are what the programs really returned on [2, 2, 3]: the
-    # wrong program (len) 3, the correct one 2, each under its own label.
+    # The outputs shown are what the programs really returned on [2, 2, 3] (the second
+    # smallest differing input): the wrong program (len) 3, the correct one 2, each
+    # under its own label.
     assert len(judge_prompts) == 2 == len(w.judge_calls)
     for prompt, (code_a, _) in zip(judge_prompts, w.judge_calls, strict=True):
         out_a, out_b = ("3", "2") if code_a == WRONG_LEN else ("2", "3")
-        first = f"Test 1:\nArguments:\n[[2, 2, 3]]\nProgram A's output:\n{out_a}\n"
+        first = f"Test 2:\nArguments:\n[[2, 2, 3]]\nProgram A's output:\n{out_a}\n"
         assert first + f"Program B's output:\n{out_b}" in prompt
 
 
@@ -162,7 +217,8 @@ async def test_knockout_over_four_clusters_follows_a_decisive_judge(
     sandbox: LocalSandbox,
 ) -> None:
     w = world(samples=FOUR, inputs=SPLITTING_INPUTS, distinguishing=[], judge=BEST_FIRST)
-    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    # predict=0: the A-or-B judge alone, as published.
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0], [1], [2], [3]]
     # Top seed meets bottom seed, then the survivors meet; in each match the judge
@@ -197,7 +253,7 @@ THREE = [WRONG_LEN, WRONG_LEN_2, WRONG_TWOS, CORRECT]
 async def test_three_clusters_give_the_middle_seed_a_bye(sandbox: LocalSandbox) -> None:
     judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
     w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
-    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
     # Seeds 0 (largest), 2, 3: 0 meets 3 while 2 waits; 2 then meets the winner.
@@ -213,7 +269,7 @@ async def test_clusters_beyond_max_clusters_are_not_contenders(sandbox: LocalSan
     # may contend: it is never shown to the model, let alone selected.
     judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
     w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, max_clusters=2), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, max_clusters=2, predict=0), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
     assert [(c.a, c.b, c.winner) for c in rec.comparisons] == [(0, 2, 2)]
@@ -224,7 +280,7 @@ async def test_clusters_beyond_max_clusters_are_not_contenders(sandbox: LocalSan
 
 async def test_one_order_asks_the_judge_once_and_takes_its_word(sandbox: LocalSandbox) -> None:
     w = world()
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, orders="one"), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, orders="one", predict=0), sandbox)
     rec = result.selection
     assert rec is not None
     [comp] = rec.comparisons
@@ -244,14 +300,15 @@ async def test_without_distinguish_the_judge_sees_only_synthesised_inputs(
     sandbox: LocalSandbox,
 ) -> None:
     w = world()
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, distinguish=False), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, distinguish=False, predict=0), sandbox)
     rec = result.selection
     assert rec is not None
     assert not any("would produce different outputs" in p for p in w.prompts)
     [comp] = rec.comparisons
-    # Of the synthesised inputs, [1, 1, 2] and [4, 4] split len(xs) from len(set(xs));
-    # the distinguishing input [2, 2, 3] the model would have given is not asked for.
-    assert comp.inputs == [[[1, 1, 2]], [[4, 4]]]
+    # Of the synthesised inputs, [4, 4] and [1, 1, 2] split len(xs) from len(set(xs))
+    # (shown smallest first); the distinguishing input [2, 2, 3] the model would have
+    # given is not asked for.
+    assert comp.inputs == [[[4, 4]], [[1, 1, 2]]]
     assert (comp.winner, comp.votes) == (3, ["b", "b"])
     assert result.usage.by_stage["selection"].llm_calls == 1 + 2
 

@@ -26,6 +26,10 @@ class World:
     asked_again: list[GenerationParams] = field(default_factory=list)
     distinguishing: list[Any] = field(default_factory=list)
     judge: Callable[[str, str], str] = lambda a, b: "A"  # (code A, code B) -> "A"/"B"
+    # The reply to "what is the expected output of this call", by the call's text
+    # (e.g. "count_distinct([1, 1])"); the default states no output at all.
+    predict: Callable[[str], str] = lambda call: "I am not sure."
+    predict_calls: list[str] = field(default_factory=list)
     fixes: dict[str, str] = field(default_factory=dict)  # buggy code -> fixed code
     codet_tests: list[dict[str, Any]] = field(default_factory=list)
     prompts: list[str] = field(default_factory=list)
@@ -41,6 +45,10 @@ class World:
             a, b = _programs(text)
             self.judge_calls.append((a, b))
             return f"Reasoning...\nAnswer: {self.judge(a, b)}"
+        if "Work it out from the problem statement" in text:
+            call = text.split("For this call:\n```python\n", 1)[1].split("\n```", 1)[0]
+            self.predict_calls.append(call)
+            return self.predict(call)
         if "would produce different outputs" in text:
             return "```json\n" + json.dumps(self.distinguishing) + "\n```"
         if "new test INPUTS" in text and params.frequency_penalty:  # asked again

@@ -6,15 +6,21 @@
    inputs at once.
 3. With more than one cluster, run a knockout between cluster representatives. Each
    match: ask for inputs that distinguish the two programs, execute both, show the
-   judge the real outputs, and ask it twice with the programs in both orders to
-   cancel position bias. A split vote goes to the larger cluster.
+   model predict the expected output on the smallest inputs where they differ (no
+   program or candidate output shown); a prediction matching one program's real
+   output is a vote for it. Undecided, show the judge both programs with their real
+   outputs and ask twice, in both orders, to cancel position bias. A split vote goes
+   to the larger cluster.
 
-Cost: 1 + 3·(C−1) model calls for C clusters (C−1 matches), with a critical path of
-2 + 2·⌈log2 C⌉ calls; the reference implementation made O(T·P²) calls.
+Cost: for C clusters (C−1 matches), 1 input call, then per match 1 distinguishing
+call, up to ``predict`` short prediction calls and, when they do not decide, 2 judge
+calls: at most 1 + (3 + predict)·(C−1), the calls of one match made concurrently; the
+reference implementation made O(T·P²) calls.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
@@ -26,8 +32,10 @@ from agentsstar.backends.base import Message
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context
 from agentsstar.records import Candidate, Comparison, SelectionRecord
+from agentsstar.sandboxes.base import ExecResult
 from agentsstar.strategies.selection import _inputs as inp
 from agentsstar.strategies.selection._judge import agreed, judge_votes
+from agentsstar.strategies.selection._predict import predictions
 from agentsstar.strategies.selection._sources import GathersInputs, sources_note
 from agentsstar.strategies.selection._tournament import knockout
 
@@ -39,6 +47,9 @@ class SStarSelection(GathersInputs):
     show_inputs: int = Field(default=3, ge=1, le=10)  # differing inputs shown to the judge
     max_clusters: int = Field(default=8, ge=2, le=64)  # smaller clusters are not contenders
     judge_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    # Differing inputs (smallest first) whose output the model predicts before any
+    # A-or-B judging; 0 skips prediction (S* as published).
+    predict: int = Field(default=3, ge=0, le=10)
     orders: Literal["both", "one"] = "both"
     # Test inputs come from every source (GathersInputs): the model writing inputs, the
     # model writing a generator program, and mutation of the public inputs.
@@ -91,7 +102,7 @@ class SStarSelection(GathersInputs):
         sizes: dict[int, int],
         number: int,
     ) -> Comparison:
-        comp, report = await self._evidence(ctx, a, b, behaviour, number)
+        comp, report, shown = await self._evidence(ctx, a, b, behaviour, number)
         if not comp.inputs:
             comp.winner = self._tiebreak(a, b, sizes)
             comp.reason = "no input separates them; larger cluster kept"
@@ -100,6 +111,15 @@ class SStarSelection(GathersInputs):
                     "synthesised", "distinguishing"
                 )
             return comp
+        if self.predict:
+            comp.predictions = await predictions(
+                ctx, shown[: self.predict], seed=ctx.seed + 80_000 + 10 * number
+            )
+            for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
+            if for_a != for_b:
+                comp.winner = a.index if for_a > for_b else b.index
+                comp.reason = f"predicted outputs matched {for_a} vs {for_b}"
+                return comp
         xs, oa, ob = comp.inputs, comp.outputs_a, comp.outputs_b
 
         def ask(swapped: bool) -> list[Message]:
@@ -125,10 +145,11 @@ class SStarSelection(GathersInputs):
 
     async def _evidence(
         self, ctx: Context, a: Candidate, b: Candidate, behaviour: inp.Behaviour, number: int
-    ) -> tuple[Comparison, inp.ParsedInputs | None]:
-        """A match's evidence: the inputs on which a and b really differ, with both
-        programs' actual outputs (at most ``show_inputs``), and the distinguishing
-        call's parse report."""
+    ) -> tuple[Comparison, inp.ParsedInputs | None, list[tuple[Any, ExecResult, ExecResult]]]:
+        """A match's evidence: the smallest inputs on which a and b really differ, with
+        both programs' actual outputs (at most ``show_inputs``; a small input is one a
+        judge can work out), the distinguishing call's parse report, and the shown
+        inputs with both raw results."""
         assert a.code is not None and b.code is not None
         kind = ctx.problem.kind
         inputs: list[Any] = []
@@ -156,13 +177,15 @@ class SStarSelection(GathersInputs):
             b=b.index,
             synthesis=report.record(f"distinguish {a.index} and {b.index}") if report else None,
         )
-        for x, ra, rb in zip(inputs, res_a, res_b, strict=True):
-            if len(comp.inputs) == self.show_inputs:
-                break
-            if not ra.ok and not rb.ok:
-                continue  # both crash: probably an invalid input
-            if inp.result_key(ra, kind) == inp.result_key(rb, kind):
-                continue
+        differing = [
+            (x, ra, rb)
+            for x, ra, rb in zip(inputs, res_a, res_b, strict=True)
+            # Both crashing: probably an invalid input.
+            if (ra.ok or rb.ok) and inp.result_key(ra, kind) != inp.result_key(rb, kind)
+        ]
+        differing.sort(key=lambda t: len(json.dumps(t[0], default=str)))  # stable
+        shown = differing[: self.show_inputs]
+        for x, ra, rb in shown:
             comp.inputs.append(x)
             comp.outputs_a.append(
                 prompts.outcome_text(kind, ra.stdout, ra.value, ra.verdict.value, ra.error)
@@ -170,7 +193,7 @@ class SStarSelection(GathersInputs):
             comp.outputs_b.append(
                 prompts.outcome_text(kind, rb.stdout, rb.value, rb.verdict.value, rb.error)
             )
-        return comp, report
+        return comp, report, shown
 
     @staticmethod
     def _tiebreak(a: Candidate, b: Candidate, sizes: dict[int, int]) -> int:
