@@ -42,6 +42,8 @@ HERE = Path(__file__).parent / "selection"
 STRATEGIES: list[tuple[str, str, dict[str, Any]]] = [
     ("sstar", "sstar", {}),
     ("sstar (model inputs only)", "sstar", {"sources": ["model"]}),
+    # The A-or-B judge alone, without predicted outputs (S* as published).
+    ("sstar (judge only)", "sstar", {"predict": 0}),
     ("majority", "majority", {}),
     ("majority (all sources)", "majority", {"sources": ["model", "generator", "mutation"]}),
     ("codet", "codet", {}),
@@ -134,7 +136,12 @@ def is_mixed(cands: list[Candidate], right: list[bool]) -> bool:
 
 
 async def bench(
-    model_spec: str, base_url: str | None, limit: int | None, seed: int, out: Path
+    model_spec: str,
+    base_url: str | None,
+    limit: int | None,
+    seed: int,
+    out: Path,
+    only: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every strategy on every mixed pool; one line per (strategy, pool) appended to
     ``out`` as it finishes, so an interrupted run resumes where it stopped."""
@@ -156,7 +163,7 @@ async def bench(
         # strategy on the same pools.
         for pool, cands in prepared:
             for label, name, params in STRATEGIES:
-                if (label, pool.problem.id) in done:
+                if (label, pool.problem.id) in done or (only and label not in only):
                     continue
                 strategy = registry.make("selection", name, params)
                 ctx = Context(
@@ -185,7 +192,12 @@ async def bench(
                     # clusters the inputs made.
                     "clusters": len(record.clusters),
                     "comparisons": [
-                        {"votes": c.votes, "reason": c.reason, "inputs": len(c.inputs)}
+                        {
+                            "predictions": c.predictions,
+                            "votes": c.votes,
+                            "reason": c.reason,
+                            "inputs": len(c.inputs),
+                        }
                         for c in record.comparisons
                     ],
                 }
@@ -242,6 +254,8 @@ def main() -> None:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", type=Path, required=True, help="JSONL, one line per pick (resumable)")
     run.add_argument("--summary", action="store_true", help="only summarise --out")
+    labels = ", ".join(label for label, _, _ in STRATEGIES)
+    run.add_argument("--only", action="append", help=f"only this strategy label ({labels})")
     args = parser.parse_args()
     if args.cmd == "export":
         export(args.run_dir, args.out)
@@ -249,7 +263,11 @@ def main() -> None:
     if args.summary:
         summarise(args.out)
         return
-    anyio.run(bench, args.model, args.base_url, args.limit, args.seed, args.out)
+    known = {label for label, _, _ in STRATEGIES}
+    for label in args.only or []:
+        if label not in known:
+            parser.error(f"--only: unknown strategy label {label!r}")
+    anyio.run(bench, args.model, args.base_url, args.limit, args.seed, args.out, args.only)
 
 
 if __name__ == "__main__":

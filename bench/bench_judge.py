@@ -1,0 +1,142 @@
+"""What a small model tells a selection judge, on the selection benchmark's stdin
+pools (a right and a plausible wrong program each).
+
+For each pool: the public inputs' mutants are run through both programs, and the
+three smallest inputs on which they differ are kept. On each input the model is asked
+
+- ``judge``: sstar's A-or-B prompt (problem, both programs, their real outputs), in
+  both orders; a vote is for the program it names;
+- ``predict``: sstar's prediction prompt (problem and input only); a vote is for the
+  program whose real output the stated output equals, else none.
+
+    python bench/bench_judge.py --model local --out judge-05b.jsonl
+    python bench/bench_judge.py --model local:qwen2.5-coder-1.5b --out judge-15b.jsonl
+
+Prints, per way of asking, the votes for the right program, the wrong one and none,
+and on how many pools the votes favour the right program.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from agentsstar import prompts
+from agentsstar.concurrency import map_all
+from agentsstar.config import ModelSpec, build_config, build_model
+from agentsstar.extract import extract_answer, extract_choice
+from agentsstar.grading import limits_for, program_for
+from agentsstar.problem import load_problem
+from agentsstar.sandboxes import LocalSandbox
+from agentsstar.strategies.selection._inputs import result_key
+from agentsstar.strategies.selection._mutation import mutants
+from agentsstar.strategies.selection._predict import PREDICT_MAX_TOKENS, vote_for
+
+HERE = Path(__file__).parent / "selection" / "problems"
+SHOWN = 3
+
+
+async def main(model_spec: str) -> list[dict[str, Any]]:
+    model = build_model(ModelSpec(model=model_spec))
+    gen = build_config(overrides={"model": model_spec}).generation()
+    asks: list[dict[str, Any]] = []
+    async with LocalSandbox() as box:
+        for path in sorted(HERE.glob("*.json")):
+            stem = path.name.removesuffix(".json")
+            problem = load_problem(path).public()
+            right = (HERE / f"{stem}.right.py").read_text()
+            wrong = (HERE / f"{stem}.wrong.py").read_text()
+            xs = mutants(problem, limit=300)
+            res = [
+                await box.run(program_for(problem, c), xs, limits_for(problem))
+                for c in (right, wrong)
+            ]
+            differing = [
+                (x, r, w)
+                for x, r, w in zip(xs, *res, strict=True)
+                if (r.ok or w.ok) and result_key(r, problem.kind) != result_key(w, problem.kind)
+            ]
+            differing.sort(key=lambda t: len(json.dumps(t[0])))
+            for x, r, w in differing[:SHOWN]:
+                show = [
+                    prompts.outcome_text(problem.kind, e.stdout, e.value, e.verdict.value, e.error)
+                    for e in (r, w)
+                ]
+                for swapped in (False, True):
+                    codes, outs = (
+                        ([wrong, right], show[::-1]) if swapped else ([right, wrong], show)
+                    )
+                    msgs = prompts.judge_messages(
+                        problem, codes[0], codes[1], [x], [outs[0]], [outs[1]]
+                    )
+                    asks.append({"pool": stem, "way": "judge", "swapped": swapped, "msgs": msgs})
+                msgs = prompts.predict_messages(problem, x)
+                asks.append(
+                    {
+                        "pool": stem,
+                        "way": "predict",
+                        "msgs": msgs,
+                        "problem": problem,
+                        "r": r,
+                        "w": w,
+                    }
+                )
+
+    async def ask(a: dict[str, Any]) -> dict[str, Any]:
+        if a["way"] == "judge":
+            reply = await model.chat(a["msgs"], replace(gen, temperature=0.0, seed=70_000))
+            choice = extract_choice(reply.text)
+            vote = (
+                "none"
+                if choice is None
+                else ("right" if (choice == "A") != a["swapped"] else "wrong")
+            )
+        else:
+            reply = await model.chat(
+                a["msgs"], replace(gen, temperature=0.0, max_tokens=PREDICT_MAX_TOKENS, seed=80_000)
+            )
+            v = vote_for(a["problem"], extract_answer(reply.text), a["r"], a["w"])
+            vote = {"a": "right", "b": "wrong", "none": "none"}[v]
+        row = {"pool": a["pool"], "way": a["way"], "vote": vote, "reply": reply.text[-300:]}
+        print(row["pool"], row["way"], vote, file=sys.stderr, flush=True)
+        return row
+
+    rows = await map_all(ask, asks)
+    await model.aclose()
+    return [{**r, "model": model_spec} for r in rows]
+
+
+def summarise(rows: list[dict[str, Any]]) -> None:
+    for way in ("judge", "predict"):
+        mine = [r for r in rows if r["way"] == way]
+        votes = Counter(r["vote"] for r in mine)
+        by_pool: dict[str, Counter[str]] = defaultdict(Counter)
+        for r in mine:
+            by_pool[r["pool"]][r["vote"]] += 1
+        better = sum(c["right"] > c["wrong"] for c in by_pool.values())
+        worse = sum(c["wrong"] > c["right"] for c in by_pool.values())
+        print(
+            f"| {way} | {votes['right']} | {votes['wrong']} | {votes['none']} | "
+            f"{better} | {worse} | {len(by_pool) - better - worse} |"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="local")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--summary", action="store_true", help="only summarise --out")
+    args = parser.parse_args()
+    if args.summary:
+        summarise([json.loads(x) for x in args.out.read_text().splitlines()])
+    else:
+        rows = anyio.run(main, args.model)
+        args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        summarise(rows)
