@@ -140,6 +140,13 @@ class Head:
     def worker_pids(self) -> list[int]:
         return sorted(p for p in self.pids() if b"ProblemWorker" in _cmdline(p))
 
+    def wait_idle(self, seconds: float = 60) -> None:
+        """Until no worker of an earlier driver is left (Ray stops them asynchronously)."""
+        deadline = time.monotonic() + seconds
+        while self.worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert self.worker_pids() == []
+
     def stop(self) -> None:
         # Only this head's processes (and their children): never `ray stop`, which
         # would stop every Ray on the machine.
@@ -267,6 +274,7 @@ def test_auto_takes_the_address_from_ray_address(
 def test_a_worker_killed_mid_run_is_survived(
     head: Head, slow_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
+    head.wait_idle()  # the workers found below are this driver's
     run_dir, log = tmp_path / "ray", tmp_path / "driver.log"
     proc = start_driver(
         eval_args(slow_server.base_url, run_dir, "--ray", head.address), head.driver_env, log
@@ -296,6 +304,7 @@ def test_a_worker_killed_mid_run_is_survived(
 def test_a_driver_killed_mid_run_is_resumed_on_the_same_head(
     head: Head, slow_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
+    head.wait_idle()
     run_dir, log = tmp_path / "ray", tmp_path / "driver.log"
     proc = start_driver(
         eval_args(slow_server.base_url, run_dir, "--ray", head.address), head.driver_env, log
@@ -316,10 +325,7 @@ def test_a_driver_killed_mid_run_is_resumed_on_the_same_head(
     assert {r["id"]: r["passed"] for r in final} == EXPECTED
     assert final[: len(finished)] == finished  # what was finished was kept, not redone
     # The killed driver's workers went with its job; the resumed run stopped its own.
-    deadline = time.monotonic() + 60
-    while head.worker_pids() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert head.worker_pids() == []
+    head.wait_idle()
 
 
 @pytest.mark.timeout(120)
