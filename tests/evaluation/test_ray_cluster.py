@@ -32,7 +32,7 @@ from agentsstar.testing import FakeOpenAIServer
 
 from ..cli.fake_model import reply
 from ..cli.test_eval import EXPECTED, lines
-from ..cli.test_run import EXAMPLES, cli
+from ..cli.test_run import EXAMPLES
 
 pytest.importorskip("ray")
 
@@ -50,9 +50,24 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This environment without any Ray setting of the caller's, plus ``extra``."""
+    """This environment without any Ray setting of the caller's, plus ``extra``.
+
+    Ray settings do turn up here: a ``ray.init()`` earlier in this process (the local
+    runtime of test_ray.py) sets ``RAY_AUTH_MODE=token`` in its environment.
+    """
     env = {k: v for k, v in os.environ.items() if k not in RAY_SETTINGS}
     return {**env, **LOOPBACK, **extra}
+
+
+def cli(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """``agentsstar ARGS`` with exactly ``env`` (tests/cli's helper adds this one's)."""
+    return subprocess.run(
+        [sys.executable, "-m", "agentsstar", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def _children() -> dict[int, list[int]]:
