@@ -147,13 +147,19 @@ def register(app: typer.Typer) -> None:
                     f"continues a run with its saved settings; drop {', '.join(given)}",
                     param_hint="'--resume'",
                 )
+        elif bench is None:
+            raise typer.BadParameter(
+                "give a benchmark directory or JSONL file (or --resume RUN_DIR)",
+                param_hint="'BENCH'",
+            )
+        if ray_address is not None:
+            from agentsstar.evaluation.ray_runner import connect
+
+            connect(ray_address)  # a cluster that cannot be joined leaves no run directory
+        if resume is not None:
             plan = _resume(resume, bench, concurrency)
         else:
-            if bench is None:
-                raise typer.BadParameter(
-                    "give a benchmark directory or JSONL file (or --resume RUN_DIR)",
-                    param_hint="'BENCH'",
-                )
+            assert bench is not None
             target = run_dir or Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
             plan = _create(target, bench, options, ids, limit, concurrency)
         if ray_address is not None and len(plan.arms) > 1:
