@@ -14,7 +14,7 @@
 
 Cost: for C clusters (C−1 matches), 1 input call, then per match 1 distinguishing
 call, up to ``predict`` short prediction calls and, when they do not decide, 2 judge
-calls: at most 1 + (3 + predict)·(C−1), the calls of one match made concurrently; the
+calls: at most 1 + (3 + predict)·(C−1), the predictions made concurrently; the
 reference implementation made O(T·P²) calls.
 """
 
