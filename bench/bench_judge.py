@@ -10,7 +10,7 @@ three smallest inputs on which they differ are kept. On each input the model is 
   program whose real output the stated output equals, else none.
 
     python bench/bench_judge.py --model local --out judge-05b.jsonl
-    python bench/bench_judge.py --model local:qwen2.5-coder-1.5b --out judge-15b.jsonl
+    python bench/bench_judge.py --model local:qwen2.5-coder-1.5b --ways predict --out judge-15b.jsonl
 
 Prints, per way of asking, the votes for the right program, the wrong one and none,
 and on how many pools the votes favour the right program.
@@ -43,7 +43,7 @@ HERE = Path(__file__).parent / "selection" / "problems"
 SHOWN = 3
 
 
-async def main(model_spec: str) -> list[dict[str, Any]]:
+async def main(model_spec: str, ways: list[str]) -> list[dict[str, Any]]:
     model = build_model(ModelSpec(model=model_spec))
     gen = build_config(overrides={"model": model_spec}).generation()
     asks: list[dict[str, Any]] = []
@@ -69,7 +69,7 @@ async def main(model_spec: str) -> list[dict[str, Any]]:
                     prompts.outcome_text(problem.kind, e.stdout, e.value, e.verdict.value, e.error)
                     for e in (r, w)
                 ]
-                for swapped in (False, True):
+                for swapped in (False, True) if "judge" in ways else ():
                     codes, outs = (
                         ([wrong, right], show[::-1]) if swapped else ([right, wrong], show)
                     )
@@ -77,6 +77,8 @@ async def main(model_spec: str) -> list[dict[str, Any]]:
                         problem, codes[0], codes[1], [x], [outs[0]], [outs[1]]
                     )
                     asks.append({"pool": stem, "way": "judge", "swapped": swapped, "msgs": msgs})
+                if "predict" not in ways:
+                    continue
                 msgs = prompts.predict_messages(problem, x)
                 asks.append(
                     {
@@ -116,6 +118,8 @@ async def main(model_spec: str) -> list[dict[str, Any]]:
 def summarise(rows: list[dict[str, Any]]) -> None:
     for way in ("judge", "predict"):
         mine = [r for r in rows if r["way"] == way]
+        if not mine:
+            continue
         votes = Counter(r["vote"] for r in mine)
         by_pool: dict[str, Counter[str]] = defaultdict(Counter)
         for r in mine:
@@ -133,10 +137,13 @@ if __name__ == "__main__":
     parser.add_argument("--model", default="local")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--summary", action="store_true", help="only summarise --out")
+    parser.add_argument(
+        "--ways", default="judge,predict", help="comma-separated: judge, predict (default both)"
+    )
     args = parser.parse_args()
     if args.summary:
         summarise([json.loads(x) for x in args.out.read_text().splitlines()])
     else:
-        rows = anyio.run(main, args.model)
+        rows = anyio.run(main, args.model, args.ways.split(","))
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
         summarise(rows)
