@@ -39,6 +39,15 @@ def _public(result: Result) -> str:
     return f"No candidate passes all {total} public tests; the best pass {best}."
 
 
+def _predictions(comp: Comparison) -> str:
+    for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
+    if not comp.predictions:
+        return ""
+    if not for_a and not for_b:
+        return f"; the model's {len(comp.predictions)} predicted outputs matched neither"
+    return f"; the model's predicted outputs matched {comp.a} {for_a}x and {comp.b} {for_b}x"
+
+
 def _votes(comp: Comparison) -> str:
     names = {"a": str(comp.a), "b": str(comp.b), "none": "unclear"}
     votes = [names[v] for v in comp.votes]
@@ -60,7 +69,7 @@ def _comparison(comp: Comparison) -> str:
             text += f" (and differed on {len(comp.inputs) - 1} more)"
     else:
         text += "no input separated them"
-    text += _votes(comp)
+    text += _predictions(comp) + _votes(comp)
     if comp.winner is not None:
         text += f"; {comp.winner} went on"
         if comp.reason:

@@ -94,8 +94,9 @@ async def test_solve_a_problem_object_with_progress(model_server: FakeOpenAIServ
         (3, 1, 1),
     ]
     # 4 samples, 1 input synthesis, 1 generator program (sstar's input sources),
-    # 1 distinguishing request, 2 judge calls.
-    assert out["usage"]["llm_calls"] == 9
+    # 1 distinguishing request, 3 output predictions (the fake model states none, so
+    # they decide nothing), 2 judge calls.
+    assert out["usage"]["llm_calls"] == 12
     assert out["usage"]["total_tokens"] > 0
     why = out["why"]
     assert "4 of 4 candidates pass all 1 public tests" in why
@@ -114,7 +115,7 @@ async def test_solve_a_problem_object_with_progress(model_server: FakeOpenAIServ
     assert any("4 sampled" in m for m in messages)
     assert any("4/4 candidates debugged" in m for m in messages)
     assert any("comparing candidates 0 and 1" in m for m in messages)
-    assert " · 9 model calls, " in messages[-1]
+    assert " · 12 model calls, " in messages[-1]
 
 
 async def test_solve_a_prompt_with_tests(model_server: FakeOpenAIServer) -> None:

@@ -85,6 +85,25 @@ def test_account_of_a_split_judge() -> None:
     )
 
 
+def test_account_of_a_match_decided_by_predicted_outputs() -> None:
+    rec = SelectionRecord(
+        strategy="sstar", selected=1, pool=[0, 1], clusters=[[0], [1]],
+        comparisons=[
+            Comparison(
+                a=0, b=1, inputs=["2\n"], outputs_a=["4\n"], outputs_b=["5\n"],
+                predictions=["b", "none", "b"], winner=1,
+                reason="predicted outputs matched 0 vs 2",
+            )
+        ],
+        note="knockout over 2 clusters (1 rounds)",
+    )  # fmt: skip
+    text = why_chosen(result([candidate(0, 1, 1), candidate(1, 1, 1)], rec))
+    assert (
+        'Candidate 0 against 1: on input "2" they gave "4" and "5"; the model\'s predicted '
+        "outputs matched 0 0x and 1 2x; 1 went on (predicted outputs matched 0 vs 2)."
+    ) in text
+
+
 def test_account_when_nothing_passes_and_a_budget_ended_it() -> None:
     rec = SelectionRecord(
         strategy="public", selected=1, pool=[1], note="first candidate with the best public score"
