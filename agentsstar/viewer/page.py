@@ -55,7 +55,8 @@ SELECTION_SHOWN = {
     "upper_bound", "note", "synthesis", "sources", "input_sources",
 }  # fmt: skip
 COMPARISON_SHOWN = {
-    "a", "b", "inputs", "outputs_a", "outputs_b", "votes", "winner", "reason", "synthesis",
+    "a", "b", "inputs", "outputs_a", "outputs_b", "predictions", "votes", "winner", "reason",
+    "synthesis",
 }  # fmt: skip
 USAGE_SHOWN = {
     "llm_calls", "prompt_tokens", "completion_tokens", "cached_calls", "cached_tokens",
@@ -330,7 +331,11 @@ def comparison_block(n: int, comp: Comparison, raw: Raw | None) -> Html:
         else tag("p", "no inputs", cls="muted")
     ]
     votes = ", ".join(comp.votes) if comp.votes else "none"
-    body.append(_dl([("votes", votes), ("reason", comp.reason or "–")]))
+    # Which program each predicted output matched (a, b, or none), in input order.
+    predicted = ", ".join(comp.predictions) if comp.predictions else "not asked"
+    body.append(
+        _dl([("predicted outputs", predicted), ("votes", votes), ("reason", comp.reason or "–")])
+    )
     if comp.synthesis is not None:
         body.append(synthesis_table([comp.synthesis]))
     body.append(extras_block(raw, COMPARISON_SHOWN))

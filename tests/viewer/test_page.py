@@ -68,6 +68,8 @@ def test_clusters_and_comparisons_with_inputs_outputs_and_votes(
     for value in [*comp.inputs, *comp.outputs_a, *comp.outputs_b]:
         assert value in text
     assert "votes A 1 · B 1 · none 0" in text
+    # What the predicted outputs matched, in input order, beside the judge's votes.
+    assert comp.predictions and "predicted outputs" + ", ".join(comp.predictions) in text
     assert comp.reason in text
     assert f"Comparison 0: #{comp.a} vs #{comp.b} → winner #{comp.winner}" in text
     for value in sel.inputs:
