@@ -3,10 +3,10 @@ the expected output for an input on which two programs differ; a prediction that
 equals one program's real output is a vote for it.
 
 Measured with the embedded models on the selection benchmark's stdin pools
-(docs/benchmarks.md, "What a small judge sees"): asked "A or B", the 0.5B model named
-the first-shown program every time and the 1.5B model nearly every time, so the
-two-order vote came out split and carried no information. A prediction cannot favour
-a position: it matches one output, the other, or neither.
+(docs/benchmarks.md, "What a small judge tells apart"): asked "A or B", the 0.5B model
+named the first-shown program every time (the 1.5B model, in an exploratory run, nearly
+every time), so the two-order vote came out split and carried no information. A
+prediction cannot favour a position: it matches one output, the other, or neither.
 """
 
 from __future__ import annotations
