@@ -66,7 +66,7 @@ def problem_text(problem: Problem, *, examples: bool = True) -> str:
                 shown.append(f"Input:\n{clip(t.input)}\nOutput:\n{clip(t.output)}")
             else:
                 # As a call, the way docstrings and code models write examples.
-                call = call_text(problem, t.input) if isinstance(t.input, list) else clip(t.input)
+                call = call_text(problem, t.input) if isinstance(t.input, list) else t.input
                 shown.append(f"{clip(call)} returns {clip(repr(t.output))}")
         parts.append("Examples:\n" + ("\n\n" if problem.kind == "stdin" else "\n").join(shown))
     return "\n\n".join(parts)

@@ -40,9 +40,9 @@ def _public(result: Result) -> str:
 
 
 def _predictions(comp: Comparison) -> str:
-    for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
     if not comp.predictions:
         return ""
+    for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
     if not for_a and not for_b:
         return f"; the model's {len(comp.predictions)} predicted outputs matched neither"
     return f"; the model's predicted outputs matched {comp.a} {for_a}x and {comp.b} {for_b}x"

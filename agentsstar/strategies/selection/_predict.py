@@ -11,12 +11,11 @@ prediction cannot favour a position: it matches one output, the other, or neithe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from agentsstar import prompts
-from agentsstar.checking import stdout_matches, values_equal
+from agentsstar.checking import stdout_matches, value_matches
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context
 from agentsstar.extract import extract_answer, read_literal
@@ -35,16 +34,8 @@ def matches(problem: Problem, answer: str, result: ExecResult) -> bool:
         return False
     if problem.kind == "stdin":
         return stdout_matches(result.stdout, answer, problem.checker)
-    if result.value is None:
-        return False
     ok, predicted = read_literal(answer)
-    if not ok:
-        return False
-    try:
-        actual = json.loads(result.value)
-    except (json.JSONDecodeError, RecursionError):
-        return False
-    return values_equal(actual, predicted, problem.checker)
+    return ok and value_matches(result.value, predicted, problem.checker)
 
 
 def vote_for(problem: Problem, answer: str, ra: ExecResult, rb: ExecResult) -> Vote:
