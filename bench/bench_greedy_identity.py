@@ -28,7 +28,10 @@ GREEDY = GenerationParams(temperature=0.0, max_tokens=768, seed=0)
 
 
 def plain(path: Path, requests: list[list[dict[str, str]]]) -> list[str]:
-    llama = import_llama_cpp().Llama(model_path=str(path), n_ctx=4096, n_threads=2, verbose=False)
+    # flash attention as the engine has it by default, so the kernels are the same.
+    llama = import_llama_cpp().Llama(
+        model_path=str(path), n_ctx=4096, n_threads=2, flash_attn=True, verbose=False
+    )
     out = []
     for messages in requests:
         reply = llama.create_chat_completion(

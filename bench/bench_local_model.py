@@ -115,14 +115,20 @@ def bare_decode_rate(path: Path, n_ctx: int, threads: int, max_tokens: int) -> f
         llama.close()
 
 
-async def bench(spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool) -> None:
+async def bench(
+    spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool, flash_attn: bool
+) -> None:
     kind, name = parse_spec(spec)
     if kind != "local":
         raise SystemExit("this benchmark measures the embedded backend: use --model local[:NAME]")
     path = await anyio.to_thread.run_sync(resolve_model, name or DEFAULT_MODEL)
     threads = usable_cpus()
     backend = LlamaLocalBackend(
-        path, name=f"local:{name or DEFAULT_MODEL}", n_ctx=n_ctx, n_parallel=max(LEVELS)
+        path,
+        name=f"local:{name or DEFAULT_MODEL}",
+        n_ctx=n_ctx,
+        n_parallel=max(LEVELS),
+        flash_attn=flash_attn,
     )
     start = time.perf_counter()
     await backend.load()
@@ -150,7 +156,10 @@ async def bench(spec: str, runs: int, max_tokens: int, n_ctx: int, raw: bool) ->
 
     one = statistics.median(rates[1])
     print(f"model            {backend.name}  ({path.name}, {path.stat().st_size:,} bytes)")
-    print(f"threads          {threads}    n_ctx {n_ctx}    runs {runs}    load {load_s:.2f} s")
+    print(
+        f"threads          {threads}    n_ctx {n_ctx}    runs {runs}    load {load_s:.2f} s"
+        f"    flash attention {'on' if flash_attn else 'off'}"
+    )
     print("in flight | aggregate decode tokens/s (median) | vs one at a time | runs")
     for level in LEVELS:
         med = statistics.median(rates[level])
@@ -178,8 +187,19 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--n-ctx", type=int, default=2048)
     parser.add_argument("--no-raw", action="store_true", help="skip the bare llama_cpp figure")
+    parser.add_argument(
+        "--no-flash-attn", action="store_true", help="the engine without flash attention"
+    )
     args = parser.parse_args()
-    anyio.run(bench, args.model, args.runs, args.max_tokens, args.n_ctx, not args.no_raw)
+    anyio.run(
+        bench,
+        args.model,
+        args.runs,
+        args.max_tokens,
+        args.n_ctx,
+        not args.no_raw,
+        not args.no_flash_attn,
+    )
 
 
 if __name__ == "__main__":

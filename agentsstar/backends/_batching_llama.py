@@ -45,6 +45,7 @@ class NativeModel:
         n_seq: int,
         n_threads: int,
         chat_format: str | None,
+        flash_attn: bool = False,
     ) -> None:
         global _backend_ready
         from llama_cpp import _internals
@@ -71,8 +72,13 @@ class NativeModel:
             params.kv_unified = True
             params.n_threads = n_threads
             params.n_threads_batch = n_threads
-            # As llama_cpp.Llama does by default, so replies match the unbatched backend.
-            params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+            # Off, as llama_cpp.Llama has it by default, so replies match the unbatched
+            # backend; bench/bench_decode_ceiling.py measures it on.
+            params.flash_attn_type = (
+                llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+                if flash_attn
+                else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+            )
             self._ctx = llama_cpp.llama_init_from_model(self._model.model, params)
             if self._ctx is None:
                 raise ValueError(f"could not create a context of {kv_size} tokens")

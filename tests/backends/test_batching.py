@@ -66,7 +66,9 @@ async def test_greedy_reply_is_what_llama_create_chat_completion_gives(small_ggu
     llama_cpp = import_llama_cpp()
 
     def reference(messages: list[Message]) -> tuple[str, int, int, str]:
-        llama = llama_cpp.Llama(model_path=str(small_gguf), n_ctx=1024, verbose=False)
+        llama = llama_cpp.Llama(
+            model_path=str(small_gguf), n_ctx=1024, flash_attn=True, verbose=False
+        )
         try:
             out = llama.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
@@ -116,7 +118,9 @@ async def test_frequency_penalty_is_applied_as_llama_applies_it(small_gguf: Path
     llama_cpp = import_llama_cpp()
 
     def reference(params: GenerationParams) -> str:
-        llama = llama_cpp.Llama(model_path=str(small_gguf), n_ctx=1024, verbose=False)
+        llama = llama_cpp.Llama(
+            model_path=str(small_gguf), n_ctx=1024, flash_attn=True, verbose=False
+        )
         try:
             out = llama.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in ADD],
