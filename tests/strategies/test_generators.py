@@ -52,6 +52,20 @@ async def test_what_the_generator_prints_becomes_inputs(box: LocalSandbox) -> No
     assert '"3\\n10\\n1\\n2\\n"' in prompt  # the problem's own inputs as the example
 
 
+async def test_a_generator_may_use_typing_names_as_candidates_do(box: LocalSandbox) -> None:
+    # The 0.5B model copies the starter code's annotations into its generator.
+    program = (
+        "import json\ndef make(n: int) -> List[str]:\n"
+        "    return ['1\\n%d\\n' % i for i in range(2, 2 + n)]\n"
+        "print(json.dumps(make(3)))\n"
+    )
+    ctx, _ = ctx_for(box, program)
+    out = await generated_inputs(ctx, 5, strings_only)
+    assert out.error is None
+    assert out.inputs == ["1\n2\n", "1\n3\n", "1\n4\n"]
+    assert out.program == program  # recorded as the model wrote it
+
+
 @pytest.mark.parametrize(
     ("program", "reason"),
     [

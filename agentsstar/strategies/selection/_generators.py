@@ -19,6 +19,7 @@ from agentsstar.backends.base import Message
 from agentsstar.context import Context
 from agentsstar.errors import SandboxError
 from agentsstar.extract import extract_code
+from agentsstar.grading import FUNCTION_PREAMBLE
 from agentsstar.problem import Problem
 from agentsstar.sandboxes.base import Limits, Program, Verdict
 
@@ -92,7 +93,11 @@ async def generated_inputs(
     if program is None:
         return GeneratorOutcome(error="the reply held no program")
     outcome = GeneratorOutcome(program=program)
-    [result] = await ctx.sandbox.run(Program(code=program, kind="stdin"), [""], limits)
+    # Generators copy the starter code's annotations (``List[int]``) as candidates do,
+    # and without the candidates' typing preamble they died on NameError (seen on
+    # HumanEval/1 in the full table).
+    code = FUNCTION_PREAMBLE + program
+    [result] = await ctx.sandbox.run(Program(code=code, kind="stdin"), [""], limits)
     if result.verdict is Verdict.SANDBOX_ERROR:
         raise SandboxError(f"sandbox failed while running an input generator: {result.error}")
     if result.verdict is not Verdict.OK:
