@@ -322,7 +322,11 @@ def _read_call(parenthesised: str) -> Call | None:
         tree = ast.parse("f" + parenthesised, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    node = tree.body
+    return _call_of(tree.body)
+
+
+def _call_of(node: ast.expr) -> Call | None:
+    """A call node's literal arguments, or None if any is not a literal."""
     if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
         return None
     try:
@@ -333,6 +337,55 @@ def _read_call(parenthesised: str) -> Call | None:
     if len(kwargs) != len(node.keywords):
         return None  # **kwargs
     return Call(args, kwargs)
+
+
+def _calls(node: ast.expr, name: str) -> bool:
+    """Whether ``node`` calls ``name`` (``name(...)`` or ``obj.name(...)``)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == name) or (
+        isinstance(func, ast.Attribute) and func.attr == name
+    )
+
+
+def extract_asserts(reply: str, name: str) -> list[tuple[Call, Any]]:
+    """Tests written as asserts, one per line, with literal arguments and a literal
+    expected value: ``assert name(args) == expected`` (either side), ``... is True``,
+    ``assert name(args)`` (expects True) and ``assert not name(args)`` (False), as
+    docstrings and CodeT write them. Other lines are skipped; nothing is evaluated
+    beyond literals (``_fold``)."""
+    tests: list[tuple[Call, Any]] = []
+    for line in reply.splitlines():
+        text = line.strip()
+        if not text.startswith("assert") or name not in text:
+            continue
+        try:
+            node = ast.parse(text).body[0]
+        except (SyntaxError, ValueError, MemoryError, RecursionError, IndexError):
+            continue
+        if not isinstance(node, ast.Assert):
+            continue
+        test = node.test
+        call_node: ast.expr
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            if not isinstance(test.ops[0], ast.Eq | ast.Is):
+                continue
+            call_node, other = test.left, test.comparators[0]
+            if not _calls(call_node, name):
+                call_node, other = other, call_node
+            try:
+                expected = _as_json(_fold(other))
+            except (ValueError, TypeError, MemoryError, RecursionError, OverflowError):
+                continue
+        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            call_node, expected = test.operand, False
+        else:
+            call_node, expected = test, True
+        call = _call_of(call_node) if _calls(call_node, name) else None
+        if call is not None:
+            tests.append((call, expected))
+    return tests
 
 
 def _fold(node: ast.expr) -> Any:

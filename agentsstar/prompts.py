@@ -272,21 +272,53 @@ def code_judge_messages(problem: Problem, code_a: str, code_b: str) -> list[Mess
 
 def codet_messages(problem: Problem, count: int) -> list[Message]:
     """CodeT: the model writes tests *with* expected outputs, which are then only
-    trusted through agreement between candidates."""
+    trusted through agreement between candidates.
+
+    Asked for JSON test objects, the 0.5B model wrote ``{"input": [1.0, 2.0, 3.0]}``
+    for ``has_close_elements(numbers, threshold)`` (the arguments' nesting lost) on the
+    first HumanEval problems, and every test was dropped. So tests are asked for the
+    way docstrings and CodeT's paper write them (``assert f(x) == y``; for stdin, an
+    input block and an output block), with the problem's own examples shown first as
+    the model's earlier answer."""
     if problem.kind == "stdin":
         form = (
-            'Each test is a JSON object {"input": "<complete stdin>", '
-            '"output": "<expected stdout>"}.'
+            "for each test, its complete standard input in one ``` block, then its "
+            "expected output in the next ``` block"
+        )
+        end = "\nAnswer with the blocks only."
+        shown = "\n\n".join(
+            f"Input:\n```\n{str(t.input).rstrip(chr(10))}\n```\n"
+            f"Output:\n```\n{str(t.output).rstrip(chr(10))}\n```"
+            for t in problem.public_tests[:3]
         )
     else:
+        name = (problem.entry_point or "f").split(".")[-1]
         form = (
-            'Each test is a JSON object {"input": [<positional arguments>], '
-            '"output": <expected return value>}.'
+            f"one `assert {name}(arguments) == expected` per line, with literal arguments "
+            "and the expected return value"
         )
-    user = (
-        problem_text(problem)
-        + f"\n\nDo not solve the problem. Write {count} test cases with their expected "
-        f"outputs, worked out carefully from the statement. {form}\n"
-        "Answer with one ```json block containing the JSON array of tests."
+        end = "\nAnswer with one ```python block containing only the asserts."
+        shown = (
+            "```python\n"
+            + "\n".join(
+                f"assert {call_text(problem, t.input)} == {t.output!r}"
+                for t in problem.public_tests[:3]
+            )
+            + "\n```"
+        )
+    ask = (
+        f"Do not solve the problem. Write {count} new test cases with their expected "
+        "outputs, worked out carefully from the statement"
     )
-    return [Message("system", "You are an expert at testing programs."), Message("user", user)]
+    system = Message("system", "You are an expert at testing programs.")
+    if not problem.public_tests:
+        return [system, Message("user", f"{problem_text(problem)}\n\n{ask}: {form}.{end}")]
+    return [
+        system,
+        Message(
+            "user",
+            f"{problem_text(problem)}\n\nFirst write the examples above as tests: {form}.{end}",
+        ),
+        Message("assistant", shown),
+        Message("user", f"Right. {ask}, different from the examples. Same format: {form}.{end}"),
+    ]

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from agentsstar.extract import extract_choice, extract_code, extract_json_list
+from agentsstar.extract import (
+    Call,
+    extract_asserts,
+    extract_choice,
+    extract_code,
+    extract_json_list,
+)
 
 
 def test_last_python_block_wins() -> None:
@@ -38,3 +44,21 @@ def test_choice() -> None:
     assert extract_choice("I think Program A is correct.") == "A"
     assert extract_choice("b") == "B"
     assert extract_choice("both are fine") is None
+
+
+def test_asserts_are_read_as_tests_with_literal_expectations() -> None:
+    reply = (
+        "```python\nassert f([1, 2], 0.5) == False\nassert f([0] * 3, 2) is True\n"
+        "assert not f([], 1)\nassert f('a')\nassert 3 == f(2, 1)\n"
+        "assert Solution().f(1, k=2) == [1, 2]  # a method\n"
+        "assert f(g(1)) == 2\nassert f(1) != 2\nassert f(1) == y\nassert g(1) == 1\n"
+        "print(f(1))\nassert f(1,\n```"
+    )
+    assert extract_asserts(reply, "f") == [
+        (Call([[1, 2], 0.5], {}), False),
+        (Call([[0, 0, 0], 2], {}), True),
+        (Call([[], 1], {}), False),
+        (Call(["a"], {}), True),
+        (Call([2, 1], {}), 3),
+        (Call([1], {"k": 2}), [1, 2]),
+    ]

@@ -11,6 +11,7 @@ import pytest
 from agentsstar.errors import ConfigError
 from agentsstar.model import Model
 from agentsstar.pipeline import solve
+from agentsstar.problem import Problem, TestCase
 from agentsstar.records import SelectionRecord
 from agentsstar.sandboxes.local import LocalSandbox
 from agentsstar.strategies.revision.self_debug import NoRevision
@@ -358,6 +359,41 @@ async def test_llm_judge_sees_code_but_no_execution(sandbox: LocalSandbox) -> No
     assert result.selected is not None and result.selected.code == CORRECT
     assert not any("Both programs were executed" in p for p in w.prompts)
     assert not any("new test INPUTS" in p for p in w.prompts)
+
+
+async def test_codet_reads_tests_written_as_asserts(sandbox: LocalSandbox) -> None:
+    # As its prompt asks, and as docstrings write them; the examples come first.
+    w = world(
+        codet_reply="```python\nassert count_distinct([1, 1, 2]) == 2\n"
+        "assert 1 == count_distinct([3, 3])\nassert count_distinct([]) == 0\n"
+        "assert count_distinct([9, 9, 9]) == 1\nassert count_distinct(xs) == 1\n```"
+    )
+    result = await run(w, CodeTSelection(), sandbox)
+    rec = result.selection
+    assert rec is not None and rec.inputs == [[[1, 1, 2]], [[3, 3]], [[]], [[9, 9, 9]]]
+    assert result.selected is not None and result.selected.code == CORRECT
+    asked = next(p for p in w.prompts if "test cases with their expected" in p)
+    assert "assert count_distinct([1, 2, 3]) == 3" in asked  # the public example first
+
+
+async def test_codet_reads_stdin_tests_as_input_and_output_blocks(sandbox: LocalSandbox) -> None:
+    problem = Problem(
+        id="sum", prompt="Print the sum of the integers on the line.", kind="stdin",
+        public_tests=[TestCase(input="1 2\n", output="3\n")],
+        private_tests=[TestCase(input="5\n", output="5\n")],
+    )  # fmt: skip
+    right, wrong = "print(sum(map(int, input().split())))\n", "print(3)\n"
+    reply = "".join(
+        f"Input:\n```\n{x}\n```\nOutput:\n```\n{y}\n```\n" for x, y in (("4 4", "8"), ("-1 1", "0"))
+    )
+    w = World(samples=[wrong, right, right, wrong, wrong, wrong], codet_reply=reply)
+    result = await solve(
+        problem, model=Model(w.backend()), sandbox=sandbox,
+        sampling=TemperatureSampling(n=6), revision=NoRevision(), selection=CodeTSelection(),
+    )  # fmt: skip
+    rec = result.selection
+    assert rec is not None and rec.inputs == ["4 4\n", "-1 1\n"]
+    assert result.selected is not None and result.selected.code == right
 
 
 async def test_codet_trusts_agreement_not_single_tests(sandbox: LocalSandbox) -> None:

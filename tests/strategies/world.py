@@ -32,6 +32,7 @@ class World:
     predict_calls: list[str] = field(default_factory=list)
     fixes: dict[str, str] = field(default_factory=dict)  # buggy code -> fixed code
     codet_tests: list[dict[str, Any]] = field(default_factory=list)
+    codet_reply: str | None = None  # the reply as written; else codet_tests as JSON
     prompts: list[str] = field(default_factory=list)
     judge_calls: list[tuple[str, str]] = field(default_factory=list)
 
@@ -58,6 +59,8 @@ class World:
         if "new test INPUTS" in text:
             return "```json\n" + json.dumps(self.inputs) + "\n```"
         if "test cases with their expected" in text:
+            if self.codet_reply is not None:
+                return self.codet_reply
             return "```json\n" + json.dumps(self.codet_tests) + "\n```"
         if "failed" in text and "public tests" in text:
             previous = _last_code(messages)

@@ -16,7 +16,8 @@ from pydantic import Field
 from agentsstar import prompts
 from agentsstar.checking import stdout_matches, value_matches
 from agentsstar.context import Context
-from agentsstar.extract import extract_items
+from agentsstar.extract import extract_asserts, extract_items, extract_text_blocks
+from agentsstar.problem import Problem
 from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.strategies.base import StrategyBase
 from agentsstar.strategies.selection import _inputs as inp
@@ -67,27 +68,52 @@ class CodeTSelection(StrategyBase):
         return record
 
     def _parse(self, ctx: Context, text: str) -> tuple[list[tuple[Any, Any]], inp.ParsedInputs]:
-        """Tests are objects with an input and an expected output; the input is read
-        as for any synthesised input, the output kept for the agreement score only."""
+        """Tests with an input and an expected output, read as the prompt asks for
+        them (asserts; stdin input and output blocks) and as JSON objects; the
+        reading that yields more tests wins. Inputs are checked as any synthesised
+        input is; the outputs are kept for the agreement score only."""
+        problem = ctx.problem
+        readings: list[tuple[list[tuple[Any, Any]], inp.ParsedInputs]] = []
+        entry = (problem.entry_point or "").split(".")[-1]
+        if problem.kind == "function" and entry:
+            asserts = extract_asserts(text, entry)
+            if asserts:
+                readings.append(self._read(problem, list(asserts), len(asserts), False))
+        if problem.kind == "stdin":
+            blocks, cut = extract_text_blocks(text)
+            if len(blocks) >= 2:
+                pairs = list(zip(blocks[0::2], blocks[1::2], strict=False))
+                readings.append(self._read(problem, pairs, len(pairs), cut))
         found = extract_items(text)
-        if found is None:
-            return [], inp.parse_inputs(ctx.problem, text, self.num_tests)  # says why
-        items, truncated = found
-        tests = [i for i in items if isinstance(i, dict) and "output" in i]
-        report = inp.parse_inputs(ctx.problem, text, self.num_tests, items=tests)
-        report.parsed, report.truncated = len(items), truncated
-        report.dropped += [
-            (str(i)[:120], "not a test with an output") for i in items if i not in tests
-        ]
+        if found is not None:
+            items, truncated = found
+            tests = [i for i in items if isinstance(i, dict) and "output" in i]
+            tests_json, report = self._read(
+                problem, [(i, i["output"]) for i in tests], len(items), truncated
+            )
+            report.dropped += [
+                (str(i)[:120], "not a test with an output") for i in items if i not in tests
+            ]
+            readings.append((tests_json, report))
+        if not readings:
+            return [], inp.parse_inputs(problem, text, self.num_tests)  # says why
+        return max(readings, key=lambda r: len(r[0]))  # the first on a tie
+
+    def _read(
+        self, problem: Problem, raw: list[tuple[Any, Any]], parsed: int, truncated: bool
+    ) -> tuple[list[tuple[Any, Any]], inp.ParsedInputs]:
+        """(input as written, expected output) pairs as checked tests and their report."""
+        report = inp.parse_inputs(problem, "", self.num_tests, items=[x for x, _ in raw])
+        report.parsed, report.truncated = parsed, truncated
         by_input: dict[str, Any] = {}
-        for item in tests:
-            one = inp.parse_inputs(ctx.problem, "", 1, items=[item])
+        for item, out in raw:
+            one = inp.parse_inputs(problem, "", 1, items=[item])
             if one.inputs:
-                by_input.setdefault(repr(one.inputs[0]), item["output"])
+                by_input.setdefault(repr(one.inputs[0]), out)
         pairs: list[tuple[Any, Any]] = []
         for x in report.inputs:
             out = by_input[repr(x)]
-            if ctx.problem.kind == "stdin" and not isinstance(out, str):
+            if problem.kind == "stdin" and not isinstance(out, str):
                 out = str(out)
             pairs.append((x, out))
         return pairs, report
