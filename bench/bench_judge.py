@@ -22,7 +22,7 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,9 @@ from agentsstar.concurrency import map_all
 from agentsstar.config import ModelSpec, build_config, build_model
 from agentsstar.extract import extract_answer, extract_choice
 from agentsstar.grading import limits_for, program_for
-from agentsstar.problem import load_problem
+from agentsstar.problem import Problem, load_problem
 from agentsstar.sandboxes import LocalSandbox
+from agentsstar.sandboxes.base import ExecResult
 from agentsstar.strategies.selection._inputs import result_key
 from agentsstar.strategies.selection._mutation import mutants
 from agentsstar.strategies.selection._predict import PREDICT_MAX_TOKENS, vote_for
@@ -43,10 +44,22 @@ HERE = Path(__file__).parent / "selection" / "problems"
 SHOWN = 3
 
 
-async def main(model_spec: str, ways: list[str]) -> list[dict[str, Any]]:
-    model = build_model(ModelSpec(model=model_spec))
-    gen = build_config(overrides={"model": model_spec}).generation()
-    asks: list[dict[str, Any]] = []
+@dataclass
+class Case:
+    """One input on which a pool's right and wrong programs really differ."""
+
+    pool: str
+    problem: Problem
+    right: str
+    wrong: str
+    x: Any
+    r: ExecResult  # the right program's result on x
+    w: ExecResult
+
+
+async def cases() -> list[Case]:
+    """Per pool, the ``SHOWN`` smallest mutated public inputs that split the pool."""
+    out: list[Case] = []
     async with LocalSandbox() as box:
         for path in sorted(HERE.glob("*.json")):
             stem = path.name.removesuffix(".json")
@@ -64,32 +77,46 @@ async def main(model_spec: str, ways: list[str]) -> list[dict[str, Any]]:
                 if (r.ok or w.ok) and result_key(r, problem.kind) != result_key(w, problem.kind)
             ]
             differing.sort(key=lambda t: len(json.dumps(t[0])))
-            for x, r, w in differing[:SHOWN]:
-                show = [
-                    prompts.outcome_text(problem.kind, e.stdout, e.value, e.verdict.value, e.error)
-                    for e in (r, w)
-                ]
-                for swapped in (False, True) if "judge" in ways else ():
-                    codes, outs = (
-                        ([wrong, right], show[::-1]) if swapped else ([right, wrong], show)
-                    )
-                    msgs = prompts.judge_messages(
-                        problem, codes[0], codes[1], [x], [outs[0]], [outs[1]]
-                    )
-                    asks.append({"pool": stem, "way": "judge", "swapped": swapped, "msgs": msgs})
-                if "predict" not in ways:
-                    continue
-                msgs = prompts.predict_messages(problem, x)
-                asks.append(
-                    {
-                        "pool": stem,
-                        "way": "predict",
-                        "msgs": msgs,
-                        "problem": problem,
-                        "r": r,
-                        "w": w,
-                    }
-                )
+            out += [Case(stem, problem, right, wrong, *d) for d in differing[:SHOWN]]
+    return out
+
+
+def shown_outputs(case: Case) -> list[str]:
+    """The right and the wrong program's outputs as the judge is shown them."""
+    return [
+        prompts.outcome_text(case.problem.kind, e.stdout, e.value, e.verdict.value, e.error)
+        for e in (case.r, case.w)
+    ]
+
+
+async def main(model_spec: str, ways: list[str]) -> list[dict[str, Any]]:
+    model = build_model(ModelSpec(model=model_spec))
+    gen = build_config(overrides={"model": model_spec}).generation()
+    asks: list[dict[str, Any]] = []
+    for case in await cases():
+        show = shown_outputs(case)
+        for swapped in (False, True) if "judge" in ways else ():
+            codes, outs = (
+                ([case.wrong, case.right], show[::-1])
+                if swapped
+                else ([case.right, case.wrong], show)
+            )
+            msgs = prompts.judge_messages(
+                case.problem, codes[0], codes[1], [case.x], [outs[0]], [outs[1]]
+            )
+            asks.append({"pool": case.pool, "way": "judge", "swapped": swapped, "msgs": msgs})
+        if "predict" in ways:
+            msgs = prompts.predict_messages(case.problem, case.x)
+            asks.append(
+                {
+                    "pool": case.pool,
+                    "way": "predict",
+                    "msgs": msgs,
+                    "problem": case.problem,
+                    "r": case.r,
+                    "w": case.w,
+                }
+            )
 
     async def ask(a: dict[str, Any]) -> dict[str, Any]:
         if a["way"] == "judge":
