@@ -414,9 +414,15 @@ _TEXT_LANGS = {"", "text", "txt", "plaintext", "input", "stdin", "console", "non
 _CLOSED_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.DOTALL)
 
 
-def extract_text_blocks(reply: str) -> tuple[list[str], bool]:
+_OUTPUT_LANGS = {"output", "stdout", "expected"}
+
+
+def extract_text_blocks(reply: str, *, outputs: bool = False) -> tuple[list[str], bool]:
     """The contents of the plain (untagged or text) fenced blocks in ``reply``, and
-    whether a last block was left open (cut by ``max_tokens``; it is not returned)."""
+    whether a last block was left open (cut by ``max_tokens``; it is not returned).
+    With ``outputs``, blocks tagged as an output (```` ```output ````) count too: a
+    reply of input and output blocks must keep every block to keep them paired."""
+    langs = _TEXT_LANGS | _OUTPUT_LANGS if outputs else _TEXT_LANGS
     fences = list(_CLOSED_FENCE.finditer(reply))
-    blocks = [m.group(2) for m in fences if m.group(1).lower() in _TEXT_LANGS]
+    blocks = [m.group(2) for m in fences if m.group(1).lower() in langs]
     return blocks, reply.count("```") > 2 * len(fences)

@@ -383,8 +383,9 @@ async def test_codet_reads_stdin_tests_as_input_and_output_blocks(sandbox: Local
         private_tests=[TestCase(input="5\n", output="5\n")],
     )  # fmt: skip
     right, wrong = "print(sum(map(int, input().split())))\n", "print(3)\n"
+    # Blocks tagged as input and output, as a model may write them, stay paired.
     reply = "".join(
-        f"Input:\n```\n{x}\n```\nOutput:\n```\n{y}\n```\n" for x, y in (("4 4", "8"), ("-1 1", "0"))
+        f"```input\n{x}\n```\n```output\n{y}\n```\n" for x, y in (("4 4", "8"), ("-1 1", "0"))
     )
     w = World(samples=[wrong, right, right, wrong, wrong, wrong], codet_reply=reply)
     result = await solve(

@@ -80,7 +80,7 @@ class CodeTSelection(StrategyBase):
             if asserts:
                 readings.append(self._read(problem, list(asserts), len(asserts), False))
         if problem.kind == "stdin":
-            blocks, cut = extract_text_blocks(text)
+            blocks, cut = extract_text_blocks(text, outputs=True)
             if len(blocks) >= 2:
                 pairs = list(zip(blocks[0::2], blocks[1::2], strict=False))
                 readings.append(self._read(problem, pairs, len(pairs), cut))
