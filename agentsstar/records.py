@@ -69,7 +69,16 @@ class Candidate(BaseModel):
 
     @property
     def final(self) -> Attempt:
-        return self.attempts[-1]
+        """The version this candidate offers: the attempt passing the most public tests,
+        the latest on a tie. A revision that passes fewer tests than the program it was
+        asked to fix does not replace it (seen on HumanEval/10: two rounds of
+        self-debug turned 2 of 3 passing into 1 of 3, and the earlier program was the
+        one that passed the hidden tests)."""
+        best = self.attempts[-1]
+        for attempt in reversed(self.attempts):
+            if attempt.public_passed > best.public_passed:
+                best = attempt
+        return best
 
     @property
     def code(self) -> str | None:

@@ -4,6 +4,7 @@ import pytest
 
 from agentsstar.model import Model
 from agentsstar.pipeline import solve
+from agentsstar.problem import TestCase
 from agentsstar.sandboxes.local import LocalSandbox
 from agentsstar.strategies.revision.self_debug import SelfDebug
 from agentsstar.strategies.sampling.temperature import GreedySampling, TemperatureSampling
@@ -37,6 +38,30 @@ async def test_fixed_in_round_one_then_stops(sandbox: LocalSandbox) -> None:
     feedback = next(p for p in w.prompts if "failed 1 of 1 public tests" in p)
     assert "Arguments: [[1, 2, 3]]" in feedback
     assert "Expected return value: 3" in feedback and "returned:\n2" in feedback
+
+
+async def test_a_revision_that_passes_fewer_tests_does_not_replace_the_program(
+    sandbox: LocalSandbox,
+) -> None:
+    # Right on [1, 2, 3] but not on [1, 1]; its "fix" gets both wrong.
+    half = "def count_distinct(xs):\n    return len(xs)\n"
+    worse = "def count_distinct(xs):\n    return 0\n"
+    w = World(samples=[half], fixes={half: worse, worse: worse})
+    problem = distinct_problem(
+        public_tests=[TestCase(input=[[1, 2, 3]], output=3), TestCase(input=[[1, 1]], output=1)]
+    )
+    result = await solve(
+        problem,
+        model=Model(w.backend()),
+        sandbox=sandbox,
+        sampling=GreedySampling(),
+        revision=SelfDebug(rounds=2),
+        selection=PublicSelection(),
+    )
+    [cand] = result.candidates
+    assert [a.public_passed for a in cand.attempts] == [1, 0, 0]  # every round is kept
+    assert cand.final is cand.attempts[0] and cand.code == half
+    assert result.selected is not None and result.selected.code == half
 
 
 async def test_rounds_are_bounded_and_errors_are_shown(sandbox: LocalSandbox) -> None:
