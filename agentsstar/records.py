@@ -74,11 +74,8 @@ class Candidate(BaseModel):
         asked to fix does not replace it (seen on HumanEval/10: two rounds of
         self-debug turned 2 of 3 passing into 1 of 3, and the earlier program was the
         one that passed the hidden tests)."""
-        best = self.attempts[-1]
-        for attempt in reversed(self.attempts):
-            if attempt.public_passed > best.public_passed:
-                best = attempt
-        return best
+        # max keeps the first of equals: reversed, that is the latest.
+        return max(reversed(self.attempts), key=lambda a: a.public_passed)
 
     @property
     def code(self) -> str | None:
