@@ -1,7 +1,7 @@
 """How many usable tests one ``codet`` call yields (docs/benchmarks.md, "codet's tests").
 
 One call per problem, as ``codet`` makes it (``prompts.codet_messages``, temperature
-0.7, the reply read by ``CodeTSelection._parse``), on the embedded model. It measures
+0.7, the reply read by ``CodeTSelection.parse_tests``), on the embedded model. It measures
 whatever ``agentsstar`` is on ``PYTHONPATH``, so the same script compares two checkouts:
 
     agentsstar import humaneval builtin /tmp/he
@@ -16,7 +16,6 @@ import argparse
 import json
 import statistics
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -43,7 +42,7 @@ async def main(bench: Path, limit: int, model: str) -> list[dict[str, Any]]:
             prompts.codet_messages(public, TESTS),
             GenerationParams(temperature=0.7, max_tokens=768, seed=90_000),
         )
-        tests, report = codet._parse(SimpleNamespace(problem=public), reply.text)  # type: ignore[arg-type]
+        tests, report = codet.parse_tests(public, reply.text)
         reasons = [reason for _, reason in report.dropped]
         return {"id": problem.id, "tests": len(tests), "dropped": reasons, "reply": reply.text}
 

@@ -36,7 +36,7 @@ class CodeTSelection(StrategyBase):
         reply = await ctx.chat(
             "selection", prompts.codet_messages(ctx.problem, self.num_tests), seed=ctx.seed + 90_000
         )
-        tests, report = self._parse(ctx, reply.text)
+        tests, report = self.parse_tests(ctx.problem, reply.text)
         record.synthesis.append(report.record("codet tests"))
         inputs = [t[0] for t in tests]
         behaviour = await inp.run_all(ctx, pooled, inputs)
@@ -67,18 +67,19 @@ class CodeTSelection(StrategyBase):
             record.note = inp.fallback_note([report], behaviour, pooled)
         return record
 
-    def _parse(self, ctx: Context, text: str) -> tuple[list[tuple[Any, Any]], inp.ParsedInputs]:
+    def parse_tests(
+        self, problem: Problem, text: str
+    ) -> tuple[list[tuple[Any, Any]], inp.ParsedInputs]:
         """Tests with an input and an expected output, read as the prompt asks for
         them (asserts; stdin input and output blocks) and as JSON objects; the
         reading that yields more tests wins. Inputs are checked as any synthesised
         input is; the outputs are kept for the agreement score only."""
-        problem = ctx.problem
         readings: list[tuple[list[tuple[Any, Any]], inp.ParsedInputs]] = []
         entry = (problem.entry_point or "").split(".")[-1]
         if problem.kind == "function" and entry:
             asserts = extract_asserts(text, entry)
             if asserts:
-                readings.append(self._read(problem, list(asserts), len(asserts), False))
+                readings.append(self._read(problem, asserts, len(asserts), False))
         if problem.kind == "stdin":
             blocks, cut = extract_text_blocks(text, outputs=True)
             if len(blocks) >= 2:
