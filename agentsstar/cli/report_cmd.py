@@ -28,7 +28,7 @@ def _pct(x: float | None) -> str:
 def print_table(summaries: list[RunSummary]) -> None:
     table = Table(title="agentsstar runs", show_lines=False)
     for col in ("run", "strategies", "problems", "errors", "pass@1", "oracle pass@N",
-                "tokens/problem", "s/problem", "wall s"):  # fmt: skip
+                "tokens/problem", "paid", "s/problem", "wall s"):  # fmt: skip
         table.add_column(col, overflow="fold")
     for s in summaries:
         label = escape(s.label) + (" [yellow](upper bound)[/yellow]" if s.upper_bound else "")
@@ -41,6 +41,7 @@ def print_table(summaries: list[RunSummary]) -> None:
             + (f" [{_pct(s.interval[0])}, {_pct(s.interval[1])}]" if s.interval else ""),
             _pct(s.oracle_pass_at_n),
             f"{s.tokens_per_problem:,.0f}",
+            f"{s.paid_tokens_per_problem:,.0f}",
             f"{s.seconds_per_problem:.1f}",
             f"{s.wall_seconds:.0f}",
         )

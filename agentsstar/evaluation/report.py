@@ -29,7 +29,8 @@ class RunSummary:
     passed: int
     errors: int
     oracle_passed: int | None
-    tokens_per_problem: float
+    tokens_per_problem: float  # all the arm used, cached replies too: its cost run alone
+    paid_tokens_per_problem: float  # only calls that reached the model in this run
     seconds_per_problem: float
     wall_seconds: float
     by_difficulty: dict[str, tuple[int, int]] = field(default_factory=dict)  # passed, scored
@@ -73,9 +74,11 @@ def summarise(run_dir: Path) -> RunSummary:
         if r.difficulty:
             by_diff[r.difficulty][0] += int(bool(r.passed))
             by_diff[r.difficulty][1] += 1
-    tokens = [
-        r.usage.prompt_tokens + r.usage.completion_tokens for r in records if not r.error_kind
-    ]
+    # Arms that share samples pay for them once, so "paid" depends on which arm asked
+    # first; an arm is compared at what it used, paid or answered by the cache.
+    ok = [r for r in records if not r.error_kind]
+    paid = [r.usage.prompt_tokens + r.usage.completion_tokens for r in ok]
+    used = [t + r.usage.cached_tokens for t, r in zip(paid, ok, strict=True)]
     seconds = [r.seconds for r in records]
     selection = config.get("run", {}).get("selection", {}).get("name")
     outcomes = {r.id: bool(r.passed) for r in scored}
@@ -88,7 +91,8 @@ def summarise(run_dir: Path) -> RunSummary:
         passed=sum(bool(r.passed) for r in scored),
         errors=len(errors),
         oracle_passed=sum((r.candidates_passed or 0) > 0 for r in oracle) if oracle else None,
-        tokens_per_problem=statistics.fmean(tokens) if tokens else 0.0,
+        tokens_per_problem=statistics.fmean(used) if used else 0.0,
+        paid_tokens_per_problem=statistics.fmean(paid) if paid else 0.0,
         seconds_per_problem=statistics.fmean(seconds) if seconds else 0.0,
         wall_seconds=float(config.get("wall_seconds", sum(seconds))),
         by_difficulty={k: (v[0], v[1]) for k, v in sorted(by_diff.items())},
@@ -150,6 +154,7 @@ def rows(summaries: list[RunSummary]) -> list[dict[str, Any]]:
             **_bounds("pass@1_", s.interval),
             "oracle_pass@N": s.oracle_pass_at_n,
             "tokens_per_problem": s.tokens_per_problem,
+            "paid_tokens_per_problem": s.paid_tokens_per_problem,
             "seconds_per_problem": s.seconds_per_problem,
             "wall_seconds": s.wall_seconds,
             "vs_first": None,
@@ -175,7 +180,8 @@ def render(summaries: list[RunSummary], fmt: str) -> str:
         errors = {s.name: s.error_ids for s in summaries if s.error_ids}
         return json.dumps({"runs": data, "errors": errors}, indent=2) + "\n"
     head = ["run", "pass@1", "95% CI", "vs first", "95% CI (paired)", "wins/losses",
-            "sign test p", "oracle pass@N", "tokens/problem", "s/problem", "errors"]  # fmt: skip
+            "sign test p", "oracle pass@N", "tokens/problem", "paid tokens/problem", "s/problem",
+            "errors"]  # fmt: skip
     table = [[_cell(v) for v in _line(r)] for r in data]
     if fmt == "csv":
         buf = io.StringIO()
@@ -213,7 +219,8 @@ def _line(r: dict[str, Any]) -> list[Any]:
     name = r["run"] + (" (upper bound)" if r["upper_bound"] else "")
     return [name, f"{_pct(r['pass@1'])} ({r['passed']}/{r['scored']})", ci, *versus,
             _pct(r["oracle_pass@N"]), f"{r['tokens_per_problem']:,.0f}",
-            f"{r['seconds_per_problem']:.1f}", r["errors"]]  # fmt: skip
+            f"{r['paid_tokens_per_problem']:,.0f}", f"{r['seconds_per_problem']:.1f}",
+            r["errors"]]  # fmt: skip
 
 
 def _cell(v: Any) -> str:

@@ -12,6 +12,7 @@ import pytest
 from agentsstar.errors import ConfigError
 from agentsstar.evaluation.report import ARMS_FILE, render, rows, run_dirs, summarise
 from agentsstar.evaluation.store import ProblemRecord, RunStore
+from agentsstar.records import Usage
 
 
 def make_run(root: Path, name: str, passed: list[bool], errors: int = 0) -> Path:
@@ -75,3 +76,20 @@ def test_an_eval_of_several_arms_expands_in_its_order(tmp_path: Path) -> None:
     assert [p.name for p in run_dirs([root])] == ["majority", "sstar"]
     with pytest.raises(ConfigError, match="not a run directory"):
         run_dirs([tmp_path / "nowhere"])
+
+
+def test_an_arm_answered_by_the_cache_is_charged_what_it_used(tmp_path: Path) -> None:
+    # Two arms on shared samples: the first paid for them, the second read them from the
+    # cache. Compared as if each ran alone, both used the same tokens.
+    for name, usage in (
+        ("first", Usage(llm_calls=2, prompt_tokens=300, completion_tokens=100)),
+        ("second", Usage(llm_calls=0, cached_calls=2, cached_tokens=400)),
+    ):
+        store = RunStore(tmp_path / name)
+        store.create({"run": {"model": "m"}})
+        store.save(ProblemRecord(id="p0", passed=True, seconds=1.0, usage=usage), None)
+    first, second = (summarise(tmp_path / n) for n in ("first", "second"))
+    assert (first.tokens_per_problem, first.paid_tokens_per_problem) == (400, 400)
+    assert (second.tokens_per_problem, second.paid_tokens_per_problem) == (400, 0)
+    md = render([first, second], "md").splitlines()
+    assert "| 400 | 0 |" in md[3]
