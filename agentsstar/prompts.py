@@ -50,7 +50,7 @@ def io_contract(problem: Problem) -> str:
     )
 
 
-def problem_text(problem: Problem, *, examples: bool = True) -> str:
+def problem_text(problem: Problem, *, examples: bool = True, contract: bool = True) -> str:
     parts = [problem.prompt.strip()]
     if problem.starter_code:
         parts.append(
@@ -58,7 +58,8 @@ def problem_text(problem: Problem, *, examples: bool = True) -> str:
             + problem.starter_code.rstrip()
             + "\n```"
         )
-    parts.append(io_contract(problem))
+    if contract:
+        parts.append(io_contract(problem))
     if examples and problem.public_tests:
         shown = []
         for t in problem.public_tests[:5]:
@@ -204,20 +205,40 @@ def distinguish_messages(problem: Problem, code_a: str, code_b: str, count: int)
     return _inputs_conversation(problem, programs, ask)
 
 
-def predict_messages(problem: Problem, x: Any) -> list[Message]:
+def predict_messages(problem: Problem, x: Any, *, shots: int = 3) -> list[Message]:
     """Ask for the expected output on one input, with no program and no candidate
-    output in sight: nothing to copy and no position to favour."""
-    if problem.kind == "stdin":
-        shown = f"For this standard input:\n```\n{clip(x).rstrip(chr(10))}\n```\n"
-        what = "exactly what a correct program prints"
-    else:
-        shown = f"For this call:\n```python\n{clip(call_text(problem, x))}\n```\n"
-        what = "the value a correct solution returns, as a Python literal"
-    user = (
-        f"{problem_text(problem)}\n\n{shown}Work it out from the problem statement, not "
-        f"from the examples' outputs. Answer with {what}, alone in one ``` block."
+    output in sight: nothing to copy and no position to favour.
+
+    The problem's examples are played as earlier turns of the conversation (input
+    asked, output answered) rather than listed in the statement: told in words to
+    answer with an output only, the 0.5B model wrote a program in 27 of 30 replies
+    (docs/benchmarks.md, "What a small judge tells apart")."""
+    system = (
+        "You are an expert programmer. Given an input to the problem below, you work out "
+        "the correct output from the problem statement and answer with that output only, "
+        "in one ``` block: no code, no explanation."
     )
-    return [Message("system", "You are an expert programmer."), Message("user", user)]
+
+    def asked(args: Any) -> str:
+        if problem.kind == "stdin":
+            return f"Input:\n```\n{clip(args).rstrip(chr(10))}\n```"
+        return f"```python\n{clip(call_text(problem, args))}\n```"
+
+    def answered(out: Any) -> str:
+        if problem.kind == "stdin":
+            return f"```\n{clip(out).rstrip(chr(10))}\n```"
+        return f"```python\n{clip(repr(out))}\n```"
+
+    examples = [
+        t for t in problem.public_tests if problem.kind == "stdin" or isinstance(t.input, list)
+    ]
+    msgs = [
+        Message("system", f"{system}\n\n{problem_text(problem, examples=False, contract=False)}")
+    ]
+    for t in examples[:shots]:
+        msgs += [Message("user", asked(t.input)), Message("assistant", answered(t.output))]
+    msgs.append(Message("user", asked(x)))
+    return msgs
 
 
 def judge_messages(

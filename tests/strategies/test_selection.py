@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from agentsstar import prompts
 from agentsstar.errors import ConfigError
 from agentsstar.model import Model
 from agentsstar.pipeline import solve
@@ -29,6 +30,7 @@ from agentsstar.strategies.selection.sstar import SStarSelection
 from .world import (
     CORRECT,
     CRASHES,
+    PREDICTING,
     SPLITTING_INPUTS,
     WRONG_EMPTY,
     WRONG_LEN,
@@ -141,11 +143,23 @@ async def test_a_prediction_matching_neither_program_leaves_it_to_the_judge(
 async def test_a_prediction_prompt_shows_no_program_and_no_output(sandbox: LocalSandbox) -> None:
     w = world()
     await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
-    asked = [p for p in w.prompts if "Work it out from the problem statement" in p]
+    asked = [p for p in w.prompts if PREDICTING in p]
     assert len(asked) == 3
     for prompt in asked:
         assert "def count_distinct(xs):\n    return" not in prompt  # no candidate code
         assert "output:" not in prompt.lower().replace("expected output", "")
+
+
+def test_a_prediction_prompt_plays_the_public_examples_as_earlier_turns() -> None:
+    # Told in words to answer with an output alone, the 0.5B model wrote programs;
+    # shown the examples answered that way, it answers that way.
+    examples = [TestCase(input=[[1, 2, 3]], output=3), TestCase(input=[[1, 2, 2]], output=2)]
+    msgs = prompts.predict_messages(distinct_problem(public_tests=examples), [[5, 5, 6]])
+    assert [m.role for m in msgs] == ["system"] + ["user", "assistant"] * 2 + ["user"]
+    assert msgs[3].content == "```python\ncount_distinct([1, 2, 2])\n```"
+    assert msgs[4].content == "```python\n2\n```"
+    assert msgs[-1].content == "```python\ncount_distinct([5, 5, 6])\n```"
+    assert "Do not read input" not in msgs[0].content  # no instructions for writing code
 
 
 async def test_predict_0_asks_for_no_prediction(sandbox: LocalSandbox) -> None:

@@ -13,6 +13,9 @@ from agentsstar.backends.base import GenerationParams, Message
 from agentsstar.backends.scripted import ScriptedBackend
 from agentsstar.problem import Problem, TestCase
 
+# What only the prediction prompt says (its input comes last, as the latest turn).
+PREDICTING = "answer with that output only"
+
 
 def fence(code: str) -> str:
     return f"Here is my solution.\n```python\n{code}```\n"
@@ -46,8 +49,8 @@ class World:
             a, b = _programs(text)
             self.judge_calls.append((a, b))
             return f"Reasoning...\nAnswer: {self.judge(a, b)}"
-        if "Work it out from the problem statement" in text:
-            call = text.split("For this call:\n```python\n", 1)[1].split("\n```", 1)[0]
+        if PREDICTING in messages[0].content:
+            call = text.split("```python\n", 1)[1].split("\n```", 1)[0]
             self.predict_calls.append(call)
             return self.predict(call)
         if "would produce different outputs" in text:
