@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentsstar.problem import problem_from_dict
+from agentsstar.strategies.selection._bounds import statement_bounds
 from agentsstar.strategies.selection._mutation import mutants, value_mutants
 
 
@@ -93,3 +94,42 @@ def test_stdin_mutants_of_a_line_of_words() -> None:
 
 def test_a_problem_without_public_tests_has_no_mutants() -> None:
     assert mutants(stdin_problem(), limit=10) == []
+
+
+def test_bounds_are_read_as_statements_write_them() -> None:
+    cases = {
+        "Given n (0 <= n <= 10^18), print": ((0,), (10**18,)),
+        "1 ≤ n ≤ 2·10^5": ((1,), (200_000,)),
+        r"$1 \le k \le 10^{5}$": ((1,), (100_000,)),
+        "-10^6 <= a_i <= 10^6 and 1 <= n <= 1000": ((-(10**6), 1), (10**6, 1000)),
+        "0 < x < 100": ((1,), (99,)),  # strict bounds: the first values allowed
+        "n >= 2 and n <= 2 * 10**5": ((2,), (200_000,)),
+        "Return the sum.": ((), ()),
+    }
+    for text, (lower, upper) in cases.items():
+        b = statement_bounds(text)
+        assert (b.lower, b.upper) == (lower, upper), text
+
+
+def test_numbers_are_pushed_to_the_stated_bounds_first() -> None:
+    # A float square root is right on the public inputs and wrong near 10^18.
+    problem = stdin_problem("10\n", "1000000\n").model_copy(
+        update={"prompt": "Given n (0 <= n <= 10^18), print the integer square root."}
+    )
+    found = mutants(problem, limit=6)
+    assert found[:3] == ["1000000000000000000\n", "999999999999999999\n", "0\n"]
+    args = function_problem([5, "x"]).model_copy(update={"prompt": "1 <= k <= 10^9"})
+    assert mutants(args, limit=3) == [[10**9, "x"], [10**9 - 1, "x"], [1, "x"]]
+
+
+def test_stdin_edges_keep_counts_and_push_all_numbers_at_once() -> None:
+    problem = stdin_problem("2\n7 8\n").model_copy(update={"prompt": "1 <= a_i <= 100"})
+    found = mutants(problem, limit=100)
+    assert "2\n100 8\n" in found and "2\n100 100\n" in found and "2\n1 1\n" in found
+    assert all(text.startswith("2\n") for text in found)  # the count is never pushed
+
+
+def test_a_single_word_line_is_mutated_as_a_string() -> None:
+    # The longest block at the end of the string, where the public input has none.
+    found = mutants(stdin_problem("aabbbc\n"), limit=100)
+    assert "aabbb\n" in found and "cbbbaa\n" in found

@@ -11,6 +11,7 @@ are kept), never by guessing.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from agentsstar.problem import Problem
+from agentsstar.strategies.selection._bounds import Bounds, pushed, statement_bounds
 
 MAX_CHARS = 20_000  # larger mutants are dropped, like model-written inputs
 
@@ -27,18 +29,23 @@ def mutants(problem: Problem, *, limit: int, seed: int = 0) -> list[Any]:
     takes each public input's mutants in turn."""
     originals = [t.input for t in problem.public_tests]
     seen = {_key(x) for x in originals}
+    bounds = statement_bounds(problem.prompt)
     per_input: list[list[Any]] = []
     for original in originals:
         found: list[Any]
+        edges: list[Any]
         if problem.kind == "stdin" and isinstance(original, str):
             found = list(_stdin_mutants(original))
+            edges = list(_stdin_edges(original, bounds))
         elif problem.kind == "function" and isinstance(original, list):
             found = [list(args) for args in _argument_mutants(original)]
+            edges = [list(args) for args in _argument_edges(original, bounds)]
         else:
-            found = []
+            found, edges = [], []
         rng = random.Random(f"{seed}:{_key(original)}")
         rng.shuffle(found)
-        per_input.append(found)
+        # The stated edges first: few, and where the public inputs never go.
+        per_input.append(edges + found)
     out: list[Any] = []
     # Round-robin over the public inputs, so every one contributes early.
     for row in _interleave(per_input):
@@ -71,6 +78,14 @@ def _argument_mutants(args: list[Any]) -> Iterator[tuple[Any, ...]]:
     for i, value in enumerate(args):
         for changed in value_mutants(value):
             yield (*args[:i], changed, *args[i + 1 :])
+
+
+def _argument_edges(args: list[Any], bounds: Bounds) -> Iterator[tuple[Any, ...]]:
+    """Each integer argument alone pushed to the statement's bounds."""
+    for i, value in enumerate(args):
+        if isinstance(value, int) and not isinstance(value, bool):
+            for changed in pushed(value, bounds):
+                yield (*args[:i], changed, *args[i + 1 :])
 
 
 def value_mutants(value: Any, depth: int = 0) -> Iterator[Any]:
@@ -159,9 +174,32 @@ def _stdin_mutants(text: str) -> Iterator[str]:
             # says how many there are.
             counted = li > 0 and str(len(tokens)) in lines[li - 1].split()
             yield from (_replace_line(lines, li, w) for w in _word_mutants(tokens, counted))
+            if len(tokens) == 1 and not counted:
+                # One word, such as a string to scan: mutated as a string (its last
+                # letter dropped or repeated, reversed, ...), never emptied.
+                for word in _sequence_mutants(tokens[0], "", 0):
+                    if word and word != tokens[0]:
+                        yield _replace_line(lines, li, word)
     # Every (non-count) number at once, for a mutant unlike any single change.
     for change in (_plus_one, _zero):
         yield _map_numbers(lines, counts, change)
+
+
+def _stdin_edges(text: str, bounds: Bounds) -> Iterator[str]:
+    """Numbers (counts left alone) pushed to the statement's bounds: one at a time,
+    then all at once to the largest and to the smallest."""
+    lines = text.split("\n")
+    counts = _count_positions(lines)
+    for li, line in enumerate(lines):
+        tokens = line.split()
+        for ti, token in enumerate(tokens):
+            if (li, ti) in counts or not token.lstrip("-").isdigit():
+                continue
+            for changed in pushed(int(token), bounds):
+                new = [*tokens[:ti], str(changed), *tokens[ti + 1 :]]
+                yield _replace_line(lines, li, " ".join(new))
+    for edge in bounds.upper[:1] + bounds.lower[:1]:
+        yield _map_numbers(lines, counts, functools.partial(_set_int, str(edge)))
 
 
 def _word_mutants(tokens: list[str], counted: bool) -> Iterator[str]:
@@ -217,6 +255,10 @@ def _replace_line(lines: list[str], index: int, line: str) -> str:
 
 def _plus_one(token: str) -> str:
     return str(int(token) + 1) if token.lstrip("-").isdigit() else token
+
+
+def _set_int(value: str, token: str) -> str:
+    return value if token.lstrip("-").isdigit() else token
 
 
 def _zero(token: str) -> str:
