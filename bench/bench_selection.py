@@ -142,28 +142,35 @@ async def bench(
     seed: int,
     out: Path,
     only: list[str] | None = None,
+    orders: int = 1,
 ) -> list[dict[str, Any]]:
     """Every strategy on every mixed pool; one line per (strategy, pool) appended to
     ``out`` as it finishes, so an interrupted run resumes where it stopped."""
     pools = load_pools(limit)
-    done = {(r["strategy"], r["problem"]) for r in _lines(out)}
+    done = {(r["strategy"], r["problem"], r.get("order", 0)) for r in _lines(out)}
     model = build_model(ModelSpec(model=model_spec, base_url=base_url))
     # The settings `agentsstar run` uses for this model (max_tokens 768 for local).
     gen = build_config(overrides={"model": model_spec}).generation()
     await model.warm()
     async with LocalSandbox() as box:
-        prepared = []
+        # Each mixed pool in its fixed order, and with ``orders=2`` reversed too: a
+        # pool run in both orders leaves no strategy a lucky place, since every
+        # tie-break that prefers the first program gets each program first once.
+        arranged = []
         for pool in pools:
-            ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
-            cands = await candidates_for(ctx, pool)
-            if is_mixed(cands, pool.right):
-                prepared.append((pool, cands))
-        print(f"{len(prepared)} mixed pools of {len(pools)}", file=sys.stderr)
+            for order in range(orders):
+                if order:
+                    pool = Pool(pool.problem, pool.codes[::-1], pool.right[::-1])
+                ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
+                cands = await candidates_for(ctx, pool)
+                if is_mixed(cands, pool.right):
+                    arranged.append((order, pool, cands))
+        print(f"{len(arranged)} mixed pools and orders of {len(pools)} pools", file=sys.stderr)
         # Pools outer, strategies inner: a run stopped early still compares every
         # strategy on the same pools.
-        for pool, cands in prepared:
+        for order, pool, cands in arranged:
             for label, name, params in STRATEGIES:
-                if (label, pool.problem.id) in done or (only and label not in only):
+                if (label, pool.problem.id, order) in done or (only and label not in only):
                     continue
                 strategy = registry.make("selection", name, params)
                 ctx = Context(
@@ -182,6 +189,7 @@ async def bench(
                 line = {
                     "strategy": label,
                     "problem": pool.problem.id,
+                    "order": order,
                     "selection_model": model_spec,
                     "right": record.selected is not None and pool.right[record.selected],
                     "calls": usage.llm_calls,
@@ -254,6 +262,9 @@ def main() -> None:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", type=Path, required=True, help="JSONL, one line per pick (resumable)")
     run.add_argument("--summary", action="store_true", help="only summarise --out")
+    run.add_argument(
+        "--orders", type=int, choices=(1, 2), default=1, help="2: each pool reversed too"
+    )
     labels = ", ".join(label for label, _, _ in STRATEGIES)
     run.add_argument("--only", action="append", help=f"only this strategy label ({labels})")
     args = parser.parse_args()
@@ -267,7 +278,9 @@ def main() -> None:
     for label in args.only or []:
         if label not in known:
             parser.error(f"--only: unknown strategy label {label!r}")
-    anyio.run(bench, args.model, args.base_url, args.limit, args.seed, args.out, args.only)
+    anyio.run(
+        bench, args.model, args.base_url, args.limit, args.seed, args.out, args.only, args.orders
+    )
 
 
 if __name__ == "__main__":
