@@ -44,8 +44,9 @@ def mutants(problem: Problem, *, limit: int, seed: int = 0) -> list[Any]:
             found, edges = [], []
         rng = random.Random(f"{seed}:{_key(original)}")
         rng.shuffle(found)
-        # The stated edges first: few, and where the public inputs never go.
-        per_input.append(edges + found)
+        # The stated edges early, where the public inputs never go, but taking turns
+        # with the other mutants so they never crowd those out of the budget.
+        per_input.append(list(_interleave([edges, found])))
     out: list[Any] = []
     # Round-robin over the public inputs, so every one contributes early.
     for row in _interleave(per_input):
