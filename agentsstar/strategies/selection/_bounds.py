@@ -60,24 +60,17 @@ def statement_bounds(text: str) -> Bounds:
     to the first value it allows (``x < 10`` gives 9)."""
     lower: set[int] = set()
     upper: set[int] = set()
-    for m in _AFTER.finditer(text):  # "x <= 10^9": an upper bound; "x >= 1": a lower one
-        n = _value(m)
-        if n is None:
-            continue
-        strict = (m["less"] or m["more"] or "") in ("<", ">")
-        if m["less"]:
-            upper.add(n - 1 if strict else n)
-        else:
-            lower.add(n + 1 if strict else n)
-    for m in _BEFORE.finditer(text):  # "1 <= x": a lower bound; "10 >= x": an upper one
-        n = _value(m)
-        if n is None:
-            continue
-        strict = (m["less"] or m["more"] or "") in ("<", ">")
-        if m["less"]:
-            lower.add(n + 1 if strict else n)
-        else:
-            upper.add(n - 1 if strict else n)
+    for pattern, after in ((_AFTER, True), (_BEFORE, False)):
+        for m in pattern.finditer(text):
+            n = _value(m)
+            if n is None:
+                continue
+            strict = (m["less"] or m["more"]) in ("<", ">")
+            # "x <= N" and "N >= x" bound x from above; "N <= x" and "x >= N" below.
+            if bool(m["less"]) == after:
+                upper.add(n - 1 if strict else n)
+            else:
+                lower.add(n + 1 if strict else n)
     return Bounds(tuple(sorted(lower)), tuple(sorted(upper, reverse=True)))
 
 
