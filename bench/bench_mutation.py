@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -77,4 +76,4 @@ if __name__ == "__main__":
     if args.baseline:
         versions.append(("baseline", load(args.baseline)))
     versions.append(("current", _mutation))
-    sys.exit(anyio.run(main, args.limit, versions))
+    anyio.run(main, args.limit, versions)
