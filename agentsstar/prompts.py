@@ -229,13 +229,10 @@ def predict_messages(problem: Problem, x: Any, *, shots: int = 3) -> list[Messag
             return f"```\n{clip(out).rstrip(chr(10))}\n```"
         return f"```python\n{clip(repr(out))}\n```"
 
-    examples = [
-        t for t in problem.public_tests if problem.kind == "stdin" or isinstance(t.input, list)
-    ]
     msgs = [
         Message("system", f"{system}\n\n{problem_text(problem, examples=False, contract=False)}")
     ]
-    for t in examples[:shots]:
+    for t in problem.public_tests[:shots]:
         msgs += [Message("user", asked(t.input)), Message("assistant", answered(t.output))]
     msgs.append(Message("user", asked(x)))
     return msgs

@@ -144,7 +144,7 @@ async def bench(
     only: list[str] | None = None,
     orders: int = 1,
 ) -> list[dict[str, Any]]:
-    """Every strategy on every mixed pool; one line per (strategy, pool) appended to
+    """Every strategy on every mixed pool; one line per (strategy, pool, order) appended to
     ``out`` as it finishes, so an interrupted run resumes where it stopped."""
     pools = load_pools(limit)
     done = {(r["strategy"], r["problem"], r.get("order", 0)) for r in _lines(out)}
@@ -157,10 +157,11 @@ async def bench(
         # pool run in both orders leaves no strategy a lucky place, since every
         # tie-break that prefers the first program gets each program first once.
         arranged = []
-        for pool in pools:
+        for original in pools:
             for order in range(orders):
+                pool = original
                 if order:
-                    pool = Pool(pool.problem, pool.codes[::-1], pool.right[::-1])
+                    pool = Pool(original.problem, original.codes[::-1], original.right[::-1])
                 ctx = Context(problem=pool.problem.public(), model=model, sandbox=box, seed=seed)
                 cands = await candidates_for(ctx, pool)
                 if is_mixed(cands, pool.right):

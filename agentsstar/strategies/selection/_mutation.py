@@ -15,7 +15,7 @@ import functools
 import json
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from agentsstar.problem import Problem
@@ -39,7 +39,7 @@ def mutants(problem: Problem, *, limit: int, seed: int = 0) -> list[Any]:
             edges = list(_stdin_edges(original, bounds))
         elif problem.kind == "function" and isinstance(original, list):
             found = [list(args) for args in _argument_mutants(original)]
-            edges = [list(args) for args in _argument_edges(original, bounds)]
+            edges = [list(args) for args in _argument_mutants(original, _edges(bounds))]
         else:
             found, edges = [], []
         rng = random.Random(f"{seed}:{_key(original)}")
@@ -74,19 +74,25 @@ def _key(value: Any) -> str:
 # --- function arguments -------------------------------------------------------------
 
 
-def _argument_mutants(args: list[Any]) -> Iterator[tuple[Any, ...]]:
-    """Each argument mutated alone, the others kept."""
+def _argument_mutants(
+    args: list[Any], changes: Callable[[Any], Iterable[Any]] | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Each argument changed alone (by ``changes``, else ``value_mutants``), the
+    others kept."""
     for i, value in enumerate(args):
-        for changed in value_mutants(value):
+        for changed in (changes or value_mutants)(value):
             yield (*args[:i], changed, *args[i + 1 :])
 
 
-def _argument_edges(args: list[Any], bounds: Bounds) -> Iterator[tuple[Any, ...]]:
-    """Each integer argument alone pushed to the statement's bounds."""
-    for i, value in enumerate(args):
+def _edges(bounds: Bounds) -> Callable[[Any], list[int]]:
+    """An integer argument pushed to the statement's bounds (other values: none)."""
+
+    def change(value: Any) -> list[int]:
         if isinstance(value, int) and not isinstance(value, bool):
-            for changed in pushed(value, bounds):
-                yield (*args[:i], changed, *args[i + 1 :])
+            return pushed(value, bounds)
+        return []
+
+    return change
 
 
 def value_mutants(value: Any, depth: int = 0) -> Iterator[Any]:
@@ -182,7 +188,7 @@ def _stdin_mutants(text: str) -> Iterator[str]:
                     if word and word != tokens[0]:
                         yield _replace_line(lines, li, word)
     # Every (non-count) number at once, for a mutant unlike any single change.
-    for change in (_plus_one, _zero):
+    for change in (_plus_one, functools.partial(_set_int, "0")):
         yield _map_numbers(lines, counts, change)
 
 
@@ -260,10 +266,6 @@ def _plus_one(token: str) -> str:
 
 def _set_int(value: str, token: str) -> str:
     return value if token.lstrip("-").isdigit() else token
-
-
-def _zero(token: str) -> str:
-    return "0" if token.lstrip("-").isdigit() else token
 
 
 def _map_numbers(lines: list[str], counts: set[tuple[int, int]], fn: Callable[[str], str]) -> str:
