@@ -162,7 +162,7 @@ def _stdin_mutants(text: str) -> Iterator[str]:
     """Numbers perturbed one at a time (counts left alone), and lines of several
     numbers reordered, so the shape of the input is kept."""
     lines = text.split("\n")
-    counts = _count_positions(lines)
+    counts = count_positions(lines)
     for li, line in enumerate(lines):
         tokens = line.split()
         for ti, token in enumerate(tokens):
@@ -196,7 +196,7 @@ def _stdin_edges(text: str, bounds: Bounds) -> Iterator[str]:
     """Numbers (counts left alone) pushed to the statement's bounds: one at a time,
     then all at once to the largest and to the smallest."""
     lines = text.split("\n")
-    counts = _count_positions(lines)
+    counts = count_positions(lines)
     for li, line in enumerate(lines):
         tokens = line.split()
         for ti, token in enumerate(tokens):
@@ -221,7 +221,7 @@ def _word_mutants(tokens: list[str], counted: bool) -> Iterator[str]:
     yield " ".join(t.upper() for t in tokens)
 
 
-def _count_positions(lines: list[str]) -> set[tuple[int, int]]:
+def count_positions(lines: list[str]) -> set[tuple[int, int]]:
     """Tokens that look like counts: an integer equal to the number of tokens on the
     next line, or to the number of non-empty lines after it. Changing those would make
     the input malformed, not tricky."""
