@@ -112,6 +112,7 @@ class Comparison(BaseModel):
     outputs_b: list[str] = Field(default_factory=list)
     # Predicted outputs on the smallest differing inputs: which program each matched.
     predictions: list[Vote] = Field(default_factory=list)
+    predicted_inputs: list[Any] = Field(default_factory=list)  # one per prediction
     votes: list[Vote] = Field(default_factory=list)  # the A-or-B judge, by order
     winner: int | None = None
     reason: str = ""

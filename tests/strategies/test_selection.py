@@ -129,6 +129,37 @@ async def test_sstar_decides_by_predicted_outputs_before_any_judge(
     assert w.judge_calls == []
 
 
+async def test_a_match_predicts_on_mutants_run_on_its_two_programs_alone(
+    sandbox: LocalSandbox,
+) -> None:
+    # The model's inputs split the pair on three inputs. Mutants of the public input,
+    # run on the match's two programs only, give more on which to predict.
+    def predicted(match_mutants: int) -> list[object]:
+        return [
+            x
+            for comp in result_of[match_mutants].selection.comparisons  # type: ignore[union-attr]
+            for x in comp.predicted_inputs
+        ]
+
+    result_of = {}
+    for match_mutants in (0, 64):
+        w = world(predict=right_count)
+        selection = SStarSelection(
+            sources=("model", "mutation"), mutated_inputs=1, match_mutants=match_mutants
+        )
+        result_of[match_mutants] = await run(w, selection, sandbox)
+    # The model's inputs and the one mutant gathered for the whole pool (the
+    # public input doubled)...
+    assert predicted(0) == [[[4, 4]], [[2, 2, 3]], [[1, 1, 2]], [[1, 2, 3, 1, 2, 3]]]
+    # ...and one more from the match's own mutants. Smallest first; each has a
+    # repeated value, where the two programs really differ.
+    assert predicted(64) == [
+        [[4, 4]], [[2, 2, 3]], [[1, 1, 2]], [[1, 2, 3, 3]], [[1, 2, 3, 1, 2, 3]]
+    ]  # fmt: skip
+    [comp] = result_of[64].selection.comparisons  # type: ignore[union-attr]
+    assert comp.predictions == ["b"] * 5 and comp.winner == 3
+
+
 async def test_a_prediction_matching_neither_program_leaves_it_to_the_judge(
     sandbox: LocalSandbox,
 ) -> None:
