@@ -37,7 +37,7 @@ from agentsstar.grading import limits_for, program_for
 from agentsstar.problem import Problem, load_problem
 from agentsstar.sandboxes import LocalSandbox
 from agentsstar.sandboxes.base import ExecResult
-from agentsstar.strategies.selection._inputs import result_key
+from agentsstar.strategies.selection._inputs import reading_order, result_key
 from agentsstar.strategies.selection._mutation import mutants
 from agentsstar.strategies.selection._predict import PREDICT_MAX_TOKENS, vote_for
 
@@ -77,7 +77,10 @@ async def cases(shown: int = 3, shrinking: bool = False) -> list[Case]:
                 for x, r, w in zip(xs, *res, strict=True)
                 if (r.ok or w.ok) and result_key(r, problem.kind) != result_key(w, problem.kind)
             ]
-            differing.sort(key=lambda t: len(json.dumps(t[0])))
+            order = reading_order(problem)
+            differing.sort(key=lambda t: order(t[0]))  # as sstar orders them
+            # As sstar, not on inputs with characters no public input uses, if others split.
+            differing = [d for d in differing if not order(d[0])[0]] or differing
             if shrinking:
 
                 async def execute(

@@ -8,6 +8,7 @@ import pytest
 from agentsstar.extract import extract_answer, read_literal
 from agentsstar.problem import Checker, Problem, TestCase
 from agentsstar.sandboxes.base import ExecResult, Verdict
+from agentsstar.strategies.selection._inputs import reading_order
 from agentsstar.strategies.selection._predict import matches, vote_for
 
 
@@ -90,3 +91,21 @@ def test_a_vote_needs_exactly_one_program_to_match() -> None:
     # Under a loose checker an answer may match both: that tells them apart no better.
     loose = stdin_problem(checker=Checker(mode="tokens", abs_tol=1.0))
     assert vote_for(loose, "3.5", printed("3\n"), printed("4\n")) == "none"
+
+
+def test_inputs_in_the_public_inputs_characters_are_read_first_then_the_shortest() -> None:
+    problem = Problem(
+        id="caesar", prompt="Shift a lower-case word by k.", kind="stdin",
+        public_tests=[TestCase(input="3\nxyz\n", output="abc\n")],
+    )  # fmt: skip
+    order = reading_order(problem)
+    # Upper case and a minus sign are characters no public input uses.
+    xs = ["1\nABC\n", "37\nxyz\n", "-1\nab\n", "1\nab\n", "3\nxyz xyz\n"]
+    # (The last two are as long as each other, so they keep their order.)
+    assert sorted(xs, key=order) == ["1\nab\n", "37\nxyz\n", "3\nxyz xyz\n", "1\nABC\n", "-1\nab\n"]
+    assert [order(x)[0] for x in xs] == [True, False, True, False, False]
+
+
+def test_function_arguments_are_read_by_their_json_text() -> None:
+    order = reading_order(function_problem())  # public input [1]
+    assert not order([7])[0] and order([-7])[0] and order(["a"])[0]

@@ -160,6 +160,20 @@ async def test_a_match_predicts_on_mutants_run_on_its_two_programs_alone(
     assert comp.predictions == ["b"] * 5 and comp.winner == 3
 
 
+async def test_no_prediction_on_inputs_with_characters_no_public_input_has(
+    sandbox: LocalSandbox,
+) -> None:
+    # [-1, -1] splits the pair and is the shortest, but no public input has a minus
+    # sign: most likely outside the statement, so nothing to predict there.
+    w = world(predict=right_count, distinguishing=[[[-1, -1]], [[2, 2, 3]]])
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    [comp] = result.selection.comparisons  # type: ignore[union-attr]
+    assert comp.predicted_inputs == [[[4, 4]], [[2, 2, 3]], [[1, 1, 2]]]
+    assert "count_distinct([-1, -1])" not in w.predict_calls
+    # The judge, too, is shown the plain ones first (three at most).
+    assert comp.inputs == [[[4, 4]], [[2, 2, 3]], [[1, 1, 2]]]
+
+
 async def test_a_prediction_matching_neither_program_leaves_it_to_the_judge(
     sandbox: LocalSandbox,
 ) -> None:

@@ -3,7 +3,8 @@ running every candidate on them, and clustering by behaviour."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from agentsstar import prompts
 from agentsstar.checking import output_key
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context
+from agentsstar.problem import Problem
 from agentsstar.records import Candidate, SelectionRecord
 from agentsstar.sandboxes.base import ExecResult, Verdict
 from agentsstar.strategies.selection._parse import (
@@ -105,6 +107,41 @@ async def synthesise_inputs(ctx: Context, count: int, *, again: int = 1) -> list
         if reports[-1].inputs:
             break
     return reports
+
+
+def reading_order(problem: Problem) -> Callable[[Any], tuple[bool, int]]:
+    """A sort key for inputs about to be shown to the model: those that keep to the
+    characters the public inputs use come first, then the shortest.
+
+    Mutation makes inputs the statement rules out (an upper-case word where the
+    statement says lower case, a minus sign where every number is positive), and two
+    programs often part exactly there. On such an input there is no right output to
+    predict: on the selection benchmark's caesar pool, the 0.5B model predicted for
+    ``ABC`` shifted by one what the wrong program prints (``BCD``) and so voted for it.
+    """
+    known = set().union(*(_classes(t.input) for t in problem.public_tests))
+
+    def key(x: Any) -> tuple[bool, int]:
+        return bool(_classes(x) - known), len(json.dumps(x, default=str))
+
+    return key
+
+
+def _classes(x: Any) -> set[str]:
+    """The kinds of character an input is written with: lower- and upper-case letters,
+    digits, and every other non-space character by itself."""
+    text = x if isinstance(x, str) else json.dumps(x, default=str)
+    out: set[str] = set()
+    for ch in text:
+        if ch.islower():
+            out.add("a")
+        elif ch.isupper():
+            out.add("A")
+        elif ch.isdigit():
+            out.add("0")
+        elif not ch.isspace():
+            out.add(ch)
+    return out
 
 
 @dataclass

@@ -20,7 +20,6 @@ reference implementation made O(T·P²) calls.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
@@ -118,7 +117,12 @@ class SStarSelection(GathersInputs):
                 )
             return comp
         if self.predict:
-            asked = differing[: self.predict]
+            # Not on inputs written with characters no public input uses (most likely
+            # outside the statement, with no right output to predict), unless only
+            # such inputs tell the two apart.
+            order = inp.reading_order(ctx.problem)
+            plain = [t for t in differing if not order(t[0])[0]]
+            asked = (plain or differing)[: self.predict]
             comp.predicted_inputs = [x for x, _, _ in asked]
             comp.predictions = await predictions(ctx, asked, seed=ctx.seed + 80_000 + 10 * number)
             for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
@@ -192,7 +196,8 @@ class SStarSelection(GathersInputs):
             # Both crashing: probably an invalid input.
             if (ra.ok or rb.ok) and inp.result_key(ra, kind) != inp.result_key(rb, kind)
         ]
-        differing.sort(key=lambda t: len(json.dumps(t[0], default=str)))  # stable
+        order = inp.reading_order(ctx.problem)
+        differing.sort(key=lambda t: order(t[0]))  # stable
         for x, ra, rb in differing[: self.show_inputs]:
             comp.inputs.append(x)
             comp.outputs_a.append(
