@@ -11,6 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from agentsstar.cli._common import console
+from agentsstar.errors import ConfigError
+from agentsstar.evaluation.outcomes import outcome_rows, render_outcomes
 from agentsstar.evaluation.report import (
     RunSummary,
     paired_against_first,
@@ -93,6 +95,21 @@ def print_comparison(summaries: list[RunSummary]) -> None:
         console.print(f"[yellow]{escape(name)}: {len(ids)} errors (not counted): {listed}[/yellow]")
 
 
+def print_outcomes(summaries: list[RunSummary], *, differing: bool) -> None:
+    table = Table(title="outcomes by problem" + (" (where runs differ)" if differing else ""))
+    table.add_column("problem")
+    for s in summaries:
+        table.add_column(escape(s.name))
+    style = {"pass": "[green]pass[/green]", "fail": "[red]fail[/red]",
+             "error": "[yellow]error[/yellow]", "-": "–"}  # fmt: skip
+    rows = outcome_rows(summaries, differing=differing)
+    for pid, row in rows:
+        table.add_row(escape(pid), *(style[o] for o in row))
+    passes = [str(sum(row[i] == "pass" for _, row in rows)) for i in range(len(summaries))]
+    table.add_row("[bold]passed[/bold]", *passes)
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
@@ -109,10 +126,28 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[
             Format, typer.Option("--format", help="table (default), md, csv or json.")
         ] = Format.table,
+        per_problem: Annotated[
+            bool,
+            typer.Option(
+                "--per-problem", help="Each problem's outcome in every run, instead of totals."
+            ),
+        ] = False,
+        differing: Annotated[
+            bool,
+            typer.Option(
+                "--differing", help="With --per-problem: only problems the runs disagree on."
+            ),
+        ] = False,
     ) -> None:
         """Compare runs: pass@1 with intervals, cost, and each run paired against the first."""
+        if differing and not per_problem:
+            raise ConfigError("--differing: only with --per-problem")
         summaries = [summarise(d) for d in expand_run_dirs(run_dirs)]
-        if fmt is Format.table:
+        if per_problem and fmt is Format.table:
+            print_outcomes(summaries, differing=differing)
+        elif per_problem:
+            typer.echo(render_outcomes(summaries, fmt.value, differing=differing), nl=False)
+        elif fmt is Format.table:
             print_table(summaries)
             print_comparison(summaries)
         else:
