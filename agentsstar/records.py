@@ -113,6 +113,9 @@ class Comparison(BaseModel):
     # Predicted outputs on the smallest differing inputs: which program each matched.
     predictions: list[Vote] = Field(default_factory=list)
     predicted_inputs: list[Any] = Field(default_factory=list)  # one per prediction
+    # Reference programs' outputs on those inputs: which program each matched, per
+    # reference and input.
+    reference_votes: list[Vote] = Field(default_factory=list)
     votes: list[Vote] = Field(default_factory=list)  # the A-or-B judge, by order
     winner: int | None = None
     reason: str = ""
@@ -145,6 +148,10 @@ class SelectionRecord(BaseModel):
     synthesis: list[InputSynthesis] = Field(default_factory=list)  # per model call for inputs
     sources: list[InputSource] = Field(default_factory=list)  # where the inputs came from
     input_sources: list[str] = Field(default_factory=list)  # the source of each kept input
+    # Reference programs the selection model wrote (sstar): those passing the public
+    # tests, which judged the matches, and how many were asked for.
+    references: list[str] = Field(default_factory=list)
+    references_written: int = 0
 
 
 class StageUsage(BaseModel):

@@ -105,9 +105,12 @@ async def test_sstar_picks_the_correct_minority(sandbox: LocalSandbox) -> None:
         "count_distinct([4, 4])", "count_distinct([2, 2, 3])", "count_distinct([1, 1, 2])"
     ]  # fmt: skip
     assert w.judge_calls == [(WRONG_LEN, CORRECT), (CORRECT, WRONG_LEN)]
-    # 4 samples + 1 input generation + 1 distinguishing + 3 predictions + 2 judge calls.
-    assert result.usage.llm_calls == 11
-    assert result.usage.by_stage["selection"].llm_calls == 7
+    # 4 samples + 1 input generation + 3 reference programs asked for (this model
+    # writes none) + 1 distinguishing + 3 predictions + 2 judge calls.
+    assert w.reference_calls == 3 and rec.references == [] and rec.references_written == 3
+    assert comp.reference_votes == []
+    assert result.usage.llm_calls == 14
+    assert result.usage.by_stage["selection"].llm_calls == 10
 
 
 def right_count(call: str) -> str:
@@ -174,6 +177,49 @@ async def test_no_prediction_on_inputs_with_characters_no_public_input_has(
     assert comp.inputs == [[[4, 4]], [[2, 2, 3]], [[1, 1, 2]]]
 
 
+async def test_reference_programs_decide_before_any_prediction(sandbox: LocalSandbox) -> None:
+    # Three references: one right, one failing the public test (not used), one that
+    # repeats the wrong candidates. On the three inputs where the match's programs
+    # differ, the right one votes for the correct program, the other against: a tie.
+    failing = "def count_distinct(xs):\n    return 0\n"
+    w = world(references=[CORRECT, failing, WRONG_LEN])
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    rec = result.selection
+    assert rec is not None and rec.references_written == 3
+    assert rec.references == [CORRECT, WRONG_LEN]  # seeds 90000.. pick them in turn
+    [comp] = rec.comparisons
+    assert comp.reference_votes == ["b", "b", "b", "a", "a", "a"]
+    # A tie goes on to the predictions (none here), then to the judge.
+    assert comp.predictions == ["none"] * 3 and comp.votes == ["b", "b"]
+
+    w = world(references=[CORRECT], judge=first_shown)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY), sandbox)
+    [comp] = result.selection.comparisons  # type: ignore[union-attr]
+    assert comp.reference_votes == ["b"] * 9 and comp.reason == "reference programs matched 0 vs 9"
+    assert result.selected is not None and result.selected.code == CORRECT
+    assert w.predict_calls == [] and w.judge_calls == []  # neither was needed
+
+
+async def test_a_reference_that_crashes_or_hangs_on_an_input_gives_no_vote_there(
+    sandbox: LocalSandbox,
+) -> None:
+    # Both pass the public test ([1, 2, 3]); on a two-element list one crashes and
+    # the other runs out of time.
+    crashes = "def count_distinct(xs):\n    assert len(xs) != 2\n    return len(set(xs))\n"
+    hangs = (
+        "def count_distinct(xs):\n    while len(xs) == 2:\n        pass\n    return len(set(xs))\n"
+    )
+    w = world(references=[crashes, hangs])
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, references=2), sandbox)
+    rec = result.selection
+    assert rec is not None and rec.references == [crashes, hangs]
+    [comp] = rec.comparisons
+    # Inputs [4, 4], [2, 2, 3], [1, 1, 2], per reference.
+    assert comp.reference_votes == ["none", "b", "b", "none", "b", "b"]
+    assert comp.reason == "reference programs matched 0 vs 4"
+    assert result.selected is not None and result.selected.code == CORRECT
+
+
 async def test_a_prediction_matching_neither_program_leaves_it_to_the_judge(
     sandbox: LocalSandbox,
 ) -> None:
@@ -209,7 +255,7 @@ def test_a_prediction_prompt_plays_the_public_examples_as_earlier_turns() -> Non
 
 async def test_predict_0_asks_for_no_prediction(sandbox: LocalSandbox) -> None:
     w = world()
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0, references=0), sandbox)
     assert w.predict_calls == [] and result.usage.by_stage["selection"].llm_calls == 4
     assert result.selected is not None and result.selected.code == CORRECT
 
@@ -278,7 +324,7 @@ async def test_knockout_over_four_clusters_follows_a_decisive_judge(
 ) -> None:
     w = world(samples=FOUR, inputs=SPLITTING_INPUTS, distinguishing=[], judge=BEST_FIRST)
     # predict=0: the A-or-B judge alone, as published.
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0, references=0), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0], [1], [2], [3]]
     # Top seed meets bottom seed, then the survivors meet; in each match the judge
@@ -313,7 +359,7 @@ THREE = [WRONG_LEN, WRONG_LEN_2, WRONG_TWOS, CORRECT]
 async def test_three_clusters_give_the_middle_seed_a_bye(sandbox: LocalSandbox) -> None:
     judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
     w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0), sandbox)
+    result = await run(w, SStarSelection(sources=MODEL_ONLY, predict=0, references=0), sandbox)
     rec = result.selection
     assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
     # Seeds 0 (largest), 2, 3: 0 meets 3 while 2 waits; 2 then meets the winner.
@@ -329,7 +375,9 @@ async def test_clusters_beyond_max_clusters_are_not_contenders(sandbox: LocalSan
     # may contend: it is never shown to the model, let alone selected.
     judge = ranking(CORRECT, WRONG_TWOS, WRONG_LEN)
     w = world(samples=THREE, inputs=SPLITTING_INPUTS, distinguishing=[], judge=judge)
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, max_clusters=2, predict=0), sandbox)
+    result = await run(
+        w, SStarSelection(sources=MODEL_ONLY, max_clusters=2, predict=0, references=0), sandbox
+    )
     rec = result.selection
     assert rec is not None and rec.clusters == [[0, 1], [2], [3]]
     assert [(c.a, c.b, c.winner) for c in rec.comparisons] == [(0, 2, 2)]
@@ -340,7 +388,9 @@ async def test_clusters_beyond_max_clusters_are_not_contenders(sandbox: LocalSan
 
 async def test_one_order_asks_the_judge_once_and_takes_its_word(sandbox: LocalSandbox) -> None:
     w = world()
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, orders="one", predict=0), sandbox)
+    result = await run(
+        w, SStarSelection(sources=MODEL_ONLY, orders="one", predict=0, references=0), sandbox
+    )
     rec = result.selection
     assert rec is not None
     [comp] = rec.comparisons
@@ -360,7 +410,9 @@ async def test_without_distinguish_the_judge_sees_only_synthesised_inputs(
     sandbox: LocalSandbox,
 ) -> None:
     w = world()
-    result = await run(w, SStarSelection(sources=MODEL_ONLY, distinguish=False, predict=0), sandbox)
+    result = await run(
+        w, SStarSelection(sources=MODEL_ONLY, distinguish=False, predict=0, references=0), sandbox
+    )
     rec = result.selection
     assert rec is not None
     assert not any("would produce different outputs" in p for p in w.prompts)

@@ -15,6 +15,8 @@ from agentsstar.problem import Problem, TestCase
 
 # What only the prediction prompt says (its input comes last, as the latest turn).
 PREDICTING = "answer with that output only"
+# What only the request for a reference program says.
+REFERENCE = "the simplest program that is correct on small inputs"
 
 
 def fence(code: str) -> str:
@@ -33,6 +35,9 @@ class World:
     # (e.g. "count_distinct([1, 1])"); the default states no output at all.
     predict: Callable[[str], str] = lambda call: "I am not sure."
     predict_calls: list[str] = field(default_factory=list)
+    # Reference programs, by seed; none by default (the reply holds no program).
+    references: list[str] = field(default_factory=list)
+    reference_calls: int = 0
     fixes: dict[str, str] = field(default_factory=dict)  # buggy code -> fixed code
     codet_tests: list[dict[str, Any]] = field(default_factory=list)
     codet_reply: str | None = None  # the reply as written; else codet_tests as JSON
@@ -49,6 +54,11 @@ class World:
             a, b = _programs(text)
             self.judge_calls.append((a, b))
             return f"Reasoning...\nAnswer: {self.judge(a, b)}"
+        if REFERENCE in text:
+            self.reference_calls += 1
+            if not self.references:
+                return "I would rather not write one."
+            return fence(self.references[(params.seed or 0) % len(self.references)])
         if PREDICTING in messages[0].content:
             call = text.split("```python\n", 1)[1].split("\n```", 1)[0]
             self.predict_calls.append(call)

@@ -36,6 +36,7 @@ from agentsstar.strategies.selection import _inputs as inp
 from agentsstar.strategies.selection._judge import agreed, judge_votes
 from agentsstar.strategies.selection._mutation import mutants
 from agentsstar.strategies.selection._predict import predictions
+from agentsstar.strategies.selection._reference import References, reference_votes, write_references
 from agentsstar.strategies.selection._sources import GathersInputs, sources_note
 from agentsstar.strategies.selection._tournament import knockout
 
@@ -52,6 +53,10 @@ class SStarSelection(GathersInputs):
     # selection benchmark the 0.5B model's predictions favoured the right program in
     # 8 pools of 13 from six inputs, 7 from three (docs/benchmarks.md).
     predict: int = Field(default=6, ge=0, le=20)
+    # Reference programs the model writes once per problem (the simplest program right
+    # on small inputs), run on a match's differing inputs before any prediction; those
+    # failing a public test are not used. 0 skips them.
+    references: int = Field(default=3, ge=0, le=10)
     # Mutants of the public inputs run on the two programs of a match only (no model
     # call): more inputs where they differ, so more small ones to predict on.
     match_mutants: int = Field(default=64, ge=0, le=1000)
@@ -82,10 +87,17 @@ class SStarSelection(GathersInputs):
             return record
         by_index = {c.index: c for c in pooled}
         sizes = {rep: len(members) for rep, members in reps.items()}
+        refs = References()
+        if self.references:
+            ctx.emit("selection", step="writing reference programs")
+            refs = await write_references(ctx, self.references, seed=ctx.seed + 90_000)
+            record.references, record.references_written = refs.codes, refs.written
 
         async def match(a: int, b: int, number: int) -> int:
             ctx.emit("selection", step=f"comparing candidates {a} and {b}")
-            comp = await self._compare(ctx, by_index[a], by_index[b], behaviour, sizes, number)
+            comp = await self._compare(
+                ctx, by_index[a], by_index[b], behaviour, sizes, number, refs
+            )
             record.comparisons.append(comp)
             assert comp.winner is not None
             return comp.winner
@@ -106,6 +118,7 @@ class SStarSelection(GathersInputs):
         behaviour: inp.Behaviour,
         sizes: dict[int, int],
         number: int,
+        refs: References,
     ) -> Comparison:
         comp, report, differing = await self._evidence(ctx, a, b, behaviour, number)
         if not comp.inputs:
@@ -116,13 +129,19 @@ class SStarSelection(GathersInputs):
                     "synthesised", "distinguishing"
                 )
             return comp
+        # Not on inputs written with characters no public input uses (most likely
+        # outside the statement, with no right output to work out), unless only such
+        # inputs tell the two apart.
+        order = inp.reading_order(ctx.problem)
+        plain = [t for t in differing if not order(t[0])[0]]
+        asked = (plain or differing)[: max(self.predict, 1)]
+        comp.reference_votes = await reference_votes(ctx, refs, asked)
+        for_a, for_b = comp.reference_votes.count("a"), comp.reference_votes.count("b")
+        if for_a != for_b:
+            comp.winner = a.index if for_a > for_b else b.index
+            comp.reason = f"reference programs matched {for_a} vs {for_b}"
+            return comp
         if self.predict:
-            # Not on inputs written with characters no public input uses (most likely
-            # outside the statement, with no right output to predict), unless only
-            # such inputs tell the two apart.
-            order = inp.reading_order(ctx.problem)
-            plain = [t for t in differing if not order(t[0])[0]]
-            asked = (plain or differing)[: self.predict]
             comp.predicted_inputs = [x for x, _, _ in asked]
             comp.predictions = await predictions(ctx, asked, seed=ctx.seed + 80_000 + 10 * number)
             for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")

@@ -1,0 +1,85 @@
+"""Judging by reference programs: the selection model writes the simplest program it
+can that is right on small inputs (brute force where that is simplest); those that
+pass every public test are run, in the sandbox, on the inputs where two candidates
+differ, and an output equal to one candidate's is a vote for it.
+
+Why: a code model is a better programmer than a mental interpreter. Asked for an
+output, the 0.5B model wrote a program (docs/benchmarks.md, "What a small judge tells
+apart"); asked for a program, on the selection benchmark's stdin pools, its programs
+agreed with the right candidate 84 times and with the wrong one 10 times, where its
+predicted outputs did 22 against 8 ("Reference programs", same file). References are
+written once per problem and serve every match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentsstar import prompts
+from agentsstar.concurrency import map_all
+from agentsstar.context import Context
+from agentsstar.extract import extract_code
+from agentsstar.records import Vote
+from agentsstar.sandboxes.base import ExecResult
+from agentsstar.strategies.selection._inputs import result_key
+
+HINT = (
+    "write the simplest program that is correct on small inputs. Clarity over speed: "
+    "where trying every possibility is simplest, try every possibility. Follow the "
+    "statement exactly."
+)
+#: Temperature of every reference after the first (which is greedy): different
+#: programs, so that one reference's slip is outvoted.
+TEMPERATURE = 0.7
+
+
+@dataclass
+class References:
+    codes: list[str] = field(default_factory=list)  # those passing every public test
+    written: int = 0  # replies asked for
+    failed_public: int = 0  # programs that failed a public test (not used)
+    no_code: int = 0  # replies with no program in them
+
+
+async def write_references(ctx: Context, count: int, *, seed: int) -> References:
+    """``count`` reference programs (concurrently), kept if they pass the public tests."""
+
+    async def one(i: int) -> str | None:
+        reply = await ctx.chat(
+            "selection",
+            prompts.sample_messages(ctx.problem, hint=HINT),
+            temperature=TEMPERATURE if i else 0.0,
+            seed=seed + i,
+        )
+        return extract_code(reply.text, ctx.problem.entry_point)
+
+    refs = References(written=count)
+    codes = await map_all(one, list(range(count)))
+    refs.no_code = sum(c is None for c in codes)
+    graded = await map_all(ctx.run_public, [c for c in codes if c is not None])
+    for code, outcomes in zip([c for c in codes if c is not None], graded, strict=True):
+        if all(o.passed for o in outcomes):
+            refs.codes.append(code)
+        else:
+            refs.failed_public += 1
+    return refs
+
+
+async def reference_votes(
+    ctx: Context, refs: References, shown: Sequence[tuple[Any, ExecResult, ExecResult]]
+) -> list[Vote]:
+    """Per reference and input, the program whose output the reference's equals."""
+    if not refs.codes or not shown:
+        return []
+    xs = [x for x, _, _ in shown]
+    kind = ctx.problem.kind
+    outputs = await map_all(lambda code: ctx.execute(code, xs), refs.codes)
+    votes: list[Vote] = []
+    for results in outputs:
+        for r, (_, ra, rb) in zip(results, shown, strict=True):
+            key = result_key(r, kind) if r.ok else None
+            in_a, in_b = key == result_key(ra, kind), key == result_key(rb, kind)
+            votes.append("none" if in_a == in_b else "a" if in_a else "b")
+    return votes
