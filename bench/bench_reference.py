@@ -5,8 +5,9 @@ A code model asked for an output tends to write a program (docs/benchmarks.md, "
 a small judge tells apart"): writing code is what it is good at. So here it writes
 one: the simplest program it can that is correct on small inputs (brute force where
 that is simplest), run in the sandbox on the same cases as bench_judge.py (per stdin
-pool, the six smallest plain inputs on which the right and wrong program differ). On
-each input, a reference whose output equals one program's is a vote for it.
+pool, the six smallest plain inputs on which the right and wrong program differ). A
+reference that fails a public test is not used, as in sstar; on each input, a
+reference whose output equals one program's is a vote for it.
 
     python bench/bench_reference.py --out reference-05b.jsonl
     python bench/bench_reference.py --out reference-05b.jsonl --summary
@@ -29,7 +30,7 @@ from agentsstar import prompts
 from agentsstar.concurrency import map_all
 from agentsstar.config import ModelSpec, build_config, build_model
 from agentsstar.extract import extract_code
-from agentsstar.grading import limits_for, program_for
+from agentsstar.grading import limits_for, program_for, run_tests
 from agentsstar.sandboxes import LocalSandbox
 from agentsstar.strategies.selection._inputs import result_key
 
@@ -69,7 +70,9 @@ async def main(model_spec: str, k: int, temperature: float, shown: int) -> list[
         for ref in written:
             mine = by_pool[ref["pool"]]
             problem = mine[0].problem
-            if ref["code"] is None:
+            public = await run_tests(box, problem, ref["code"], problem.public_tests)
+            ref["passes_public"] = ref["code"] is not None and all(o.passed for o in public)
+            if not ref["passes_public"]:  # as sstar: such a reference is not used
                 outs = [None] * len(mine)
             else:
                 program = program_for(problem, ref["code"])
@@ -89,6 +92,7 @@ async def main(model_spec: str, k: int, temperature: float, shown: int) -> list[
                         "reference": ref["reference"],
                         "input": j,
                         "vote": vote,
+                        "passes_public": ref["passes_public"],
                         "tokens": ref["tokens"],
                         "model": model_spec,
                     }

@@ -1,21 +1,26 @@
 """``sstar``: adaptive input synthesis, the selection stage of S*.
 
 1. Pool the candidates that pass every public test (else the best public score).
-2. Ask the model for test *inputs*; run every pooled candidate on all of them; drop
-   inputs on which every candidate fails; cluster candidates by their outputs on all
-   inputs at once.
-3. With more than one cluster, run a knockout between cluster representatives. Each
-   match: ask for inputs that distinguish the two programs, execute both, show the
-   model predict the expected output on the smallest inputs where they differ (no
-   program or candidate output shown); a prediction matching one program's real
-   output is a vote for it. Undecided, show the judge both programs with their real
-   outputs and ask twice, in both orders, to cancel position bias. A split vote goes
-   to the larger cluster.
+2. Gather test *inputs* (the model, generator programs, mutation); run every pooled
+   candidate on all of them; drop inputs on which most candidates fail; cluster
+   candidates by their outputs on all inputs at once.
+3. With more than one cluster, the model writes ``references`` reference programs
+   once (the simplest program right on small inputs); those passing the public tests
+   judge every match.
+4. A knockout between cluster representatives. Each match: ask for inputs that
+   distinguish the two programs, execute both (on mutants of the public inputs too)
+   and keep the smallest plain inputs where they differ. In order, until one
+   decides: the reference programs' outputs there (each equal to one program's is a
+   vote for it); the model's predicted outputs there (no program or candidate output
+   shown); the judge, shown both programs with their real outputs and asked in both
+   orders to cancel position bias. Undecided, the larger cluster wins.
 
-Cost: for C clusters (C−1 matches), 1 input call, then per match 1 distinguishing
-call, up to ``predict`` short prediction calls and, when they do not decide, 2 judge
-calls: at most 1 + (3 + predict)·(C−1), the predictions made concurrently; the
-reference implementation made O(T·P²) calls.
+Cost: for C clusters (C−1 matches), the calls that gather inputs (the model's, asked
+again once when they give none, and a generator's), ``references`` reference calls,
+then per match 1 distinguishing call, up to ``predict`` short prediction calls and,
+when those do not decide, 2 judge calls: at most (3 + predict)·(C−1) calls in the
+matches, the calls of a step made concurrently; the reference implementation made
+O(T·P²) calls.
 """
 
 from __future__ import annotations
