@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import anyio
-from bench_judge import Case, cases
+from bench_judge import Case, cases, tally
 
 from agentsstar import prompts
 from agentsstar.concurrency import map_all
@@ -106,17 +106,7 @@ def summarise(rows: list[dict[str, Any]]) -> None:
     print("| references | votes right | wrong | none | pools: more right | more wrong | even |")
     print("|---|---|---|---|---|---|---|")
     for n in sorted({1, k}):
-        mine = [r for r in rows if r["reference"] < n]
-        votes = Counter(r["vote"] for r in mine)
-        by_pool: dict[str, Counter[str]] = defaultdict(Counter)
-        for r in mine:
-            by_pool[r["pool"]][r["vote"]] += 1
-        better = sum(c["right"] > c["wrong"] for c in by_pool.values())
-        worse = sum(c["wrong"] > c["right"] for c in by_pool.values())
-        print(
-            f"| {n} | {votes['right']} | {votes['wrong']} | {votes['none']} | {better} | "
-            f"{worse} | {len(by_pool) - better - worse} |"
-        )
+        tally([r for r in rows if r["reference"] < n], str(n))
 
 
 if __name__ == "__main__":
