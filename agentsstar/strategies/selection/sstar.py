@@ -139,7 +139,7 @@ class SStarSelection(GathersInputs):
         # inputs tell the two apart.
         order = inp.reading_order(ctx.problem)
         plain = [t for t in differing if not order(t[0])[0]]
-        asked = (plain or differing)[: max(self.predict, 1)]
+        asked = (plain or differing)[: max(self.predict, self.show_inputs)]
         comp.reference_votes = await reference_votes(ctx, refs, asked)
         for_a, for_b = comp.reference_votes.count("a"), comp.reference_votes.count("b")
         if for_a != for_b:
