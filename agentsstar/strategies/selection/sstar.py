@@ -147,6 +147,7 @@ class SStarSelection(GathersInputs):
             comp.reason = f"reference programs matched {for_a} vs {for_b}"
             return comp
         if self.predict:
+            asked = asked[: self.predict]
             comp.predicted_inputs = [x for x, _, _ in asked]
             comp.predictions = await predictions(ctx, asked, seed=ctx.seed + 80_000 + 10 * number)
             for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
