@@ -2,7 +2,8 @@
 
 An assistant shows this to its user (or reads it itself) to judge how much to trust
 the pick: how many candidates passed the public tests, how the survivors behaved on
-the synthesised inputs, which inputs separated them and how the judge voted.
+the synthesised inputs, which inputs separated them, and what the reference programs,
+the predicted outputs and the judge said.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ def _public(result: Result) -> str:
     return f"No candidate passes all {total} public tests; the best pass {best}."
 
 
+def _references(comp: Comparison) -> str:
+    if not comp.reference_votes:
+        return ""
+    for_a, for_b = comp.reference_votes.count("a"), comp.reference_votes.count("b")
+    return f"; the reference programs' outputs matched {comp.a} {for_a}x and {comp.b} {for_b}x"
+
+
 def _predictions(comp: Comparison) -> str:
     if not comp.predictions:
         return ""
@@ -69,7 +77,7 @@ def _comparison(comp: Comparison) -> str:
             text += f" (and differed on {len(comp.inputs) - 1} more)"
     else:
         text += "no input separated them"
-    text += _predictions(comp) + _votes(comp)
+    text += _references(comp) + _predictions(comp) + _votes(comp)
     if comp.winner is not None:
         text += f"; {comp.winner} went on"
         if comp.reason:

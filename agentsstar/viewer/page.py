@@ -333,8 +333,17 @@ def comparison_block(n: int, comp: Comparison, raw: Raw | None) -> Html:
     votes = ", ".join(comp.votes) if comp.votes else "none"
     # Which program each predicted output matched (a, b, or none), in input order.
     predicted = ", ".join(comp.predictions) if comp.predictions else "not asked"
+    # Which program each reference program's output matched, per reference and input.
+    referenced = ", ".join(comp.reference_votes) if comp.reference_votes else "none ran"
     body.append(
-        _dl([("predicted outputs", predicted), ("votes", votes), ("reason", comp.reason or "–")])
+        _dl(
+            [
+                ("reference programs", referenced),
+                ("predicted outputs", predicted),
+                ("votes", votes),
+                ("reason", comp.reason or "–"),
+            ]
+        )
     )
     if comp.synthesis is not None:
         body.append(synthesis_table([comp.synthesis]))

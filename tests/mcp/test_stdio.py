@@ -94,15 +94,15 @@ async def test_solve_a_problem_object_with_progress(model_server: FakeOpenAIServ
         (3, 1, 1),
     ]
     # 4 samples, 1 input synthesis, 1 generator program (sstar's input sources),
-    # 1 distinguishing request, 3 output predictions (the fake model states none, so
-    # they decide nothing), 2 judge calls.
-    assert out["usage"]["llm_calls"] == 12
+    # 3 reference programs (seeds 90000-90002: right, wrong, right), 1 distinguishing
+    # request; the references decide, so no prediction and no judge.
+    assert out["usage"]["llm_calls"] == 10
     assert out["usage"]["total_tokens"] > 0
     why = out["why"]
     assert "4 of 4 candidates pass all 1 public tests" in why
     assert "behaved in 2 different ways: {0, 2}, {1, 3}" in why
     assert 'on input "2 7" they gave "5" and "-5"' in why
-    assert "the judge chose 0 with the programs in both orders" in why
+    assert "the reference programs' outputs matched 0 12x and 1 6x" in why
     assert why.endswith("Chosen: candidate 0 by sstar: knockout over 2 clusters (1 rounds).")
     assert out["budget"] is None
 
@@ -115,7 +115,7 @@ async def test_solve_a_problem_object_with_progress(model_server: FakeOpenAIServ
     assert any("4 sampled" in m for m in messages)
     assert any("4/4 candidates debugged" in m for m in messages)
     assert any("comparing candidates 0 and 1" in m for m in messages)
-    assert " · 12 model calls, " in messages[-1]
+    assert " · 10 model calls, " in messages[-1]
 
 
 async def test_solve_a_prompt_with_tests(model_server: FakeOpenAIServer) -> None:

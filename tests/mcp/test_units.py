@@ -104,6 +104,25 @@ def test_account_of_a_match_decided_by_predicted_outputs() -> None:
     ) in text
 
 
+def test_account_of_a_match_decided_by_reference_programs() -> None:
+    rec = SelectionRecord(
+        strategy="sstar", selected=1, pool=[0, 1], clusters=[[0], [1]],
+        comparisons=[
+            Comparison(
+                a=0, b=1, inputs=["2\n"], outputs_a=["4\n"], outputs_b=["5\n"],
+                reference_votes=["b", "none", "b", "a"], winner=1,
+                reason="reference programs matched 1 vs 2",
+            )
+        ],
+        note="knockout over 2 clusters (1 rounds)",
+    )  # fmt: skip
+    text = why_chosen(result([candidate(0, 1, 1), candidate(1, 1, 1)], rec))
+    assert (
+        "the reference programs' outputs matched 0 1x and 1 2x; 1 went on "
+        "(reference programs matched 1 vs 2)."
+    ) in text
+
+
 def test_account_when_nothing_passes_and_a_budget_ended_it() -> None:
     rec = SelectionRecord(
         strategy="public", selected=1, pool=[1], note="first candidate with the best public score"
