@@ -85,19 +85,20 @@ def test_account_of_a_split_judge() -> None:
     )
 
 
-def test_account_of_a_match_decided_by_predicted_outputs() -> None:
+def one_match_account(**decided: Any) -> str:
+    """The account of a two-candidate pick decided in one match by ``decided``."""
+    comp = Comparison(a=0, b=1, inputs=["2\n"], outputs_a=["4\n"], outputs_b=["5\n"], winner=1, **decided)  # fmt: skip
     rec = SelectionRecord(
-        strategy="sstar", selected=1, pool=[0, 1], clusters=[[0], [1]],
-        comparisons=[
-            Comparison(
-                a=0, b=1, inputs=["2\n"], outputs_a=["4\n"], outputs_b=["5\n"],
-                predictions=["b", "none", "b"], winner=1,
-                reason="predicted outputs matched 0 vs 2",
-            )
-        ],
+        strategy="sstar", selected=1, pool=[0, 1], clusters=[[0], [1]], comparisons=[comp],
         note="knockout over 2 clusters (1 rounds)",
     )  # fmt: skip
-    text = why_chosen(result([candidate(0, 1, 1), candidate(1, 1, 1)], rec))
+    return why_chosen(result([candidate(0, 1, 1), candidate(1, 1, 1)], rec))
+
+
+def test_account_of_a_match_decided_by_predicted_outputs() -> None:
+    text = one_match_account(
+        predictions=["b", "none", "b"], reason="predicted outputs matched 0 vs 2"
+    )
     assert (
         'Candidate 0 against 1: on input "2" they gave "4" and "5"; the model\'s predicted '
         "outputs matched 0 0x and 1 2x; 1 went on (predicted outputs matched 0 vs 2)."
@@ -105,18 +106,9 @@ def test_account_of_a_match_decided_by_predicted_outputs() -> None:
 
 
 def test_account_of_a_match_decided_by_reference_programs() -> None:
-    rec = SelectionRecord(
-        strategy="sstar", selected=1, pool=[0, 1], clusters=[[0], [1]],
-        comparisons=[
-            Comparison(
-                a=0, b=1, inputs=["2\n"], outputs_a=["4\n"], outputs_b=["5\n"],
-                reference_votes=["b", "none", "b", "a"], winner=1,
-                reason="reference programs matched 1 vs 2",
-            )
-        ],
-        note="knockout over 2 clusters (1 rounds)",
-    )  # fmt: skip
-    text = why_chosen(result([candidate(0, 1, 1), candidate(1, 1, 1)], rec))
+    text = one_match_account(
+        reference_votes=["b", "none", "b", "a"], reason="reference programs matched 1 vs 2"
+    )
     assert (
         "the reference programs' outputs matched 0 1x and 1 2x; 1 went on "
         "(reference programs matched 1 vs 2)."

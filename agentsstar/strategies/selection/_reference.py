@@ -14,7 +14,6 @@ programs", same file). References are written once per problem and serve every m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from agentsstar import prompts
@@ -35,14 +34,9 @@ HINT = (
 TEMPERATURE = 0.7
 
 
-@dataclass
-class References:
-    codes: list[str] = field(default_factory=list)  # those passing every public test
-    written: int = 0  # replies asked for
-
-
-async def write_references(ctx: Context, count: int, *, seed: int) -> References:
-    """``count`` reference programs (concurrently), kept if they pass the public tests."""
+async def write_references(ctx: Context, count: int, *, seed: int) -> list[str]:
+    """Of ``count`` reference programs asked for (concurrently), those that pass every
+    public test."""
 
     async def one(i: int) -> str | None:
         reply = await ctx.chat(
@@ -55,21 +49,18 @@ async def write_references(ctx: Context, count: int, *, seed: int) -> References
 
     codes = [c for c in await map_all(one, list(range(count))) if c is not None]
     graded = await map_all(ctx.run_public, codes)
-    passing = [
-        c for c, outcomes in zip(codes, graded, strict=True) if all(o.passed for o in outcomes)
-    ]
-    return References(codes=passing, written=count)
+    return [c for c, outcomes in zip(codes, graded, strict=True) if all(o.passed for o in outcomes)]
 
 
 async def reference_votes(
-    ctx: Context, refs: References, shown: Sequence[tuple[Any, ExecResult, ExecResult]]
+    ctx: Context, refs: Sequence[str], shown: Sequence[tuple[Any, ExecResult, ExecResult]]
 ) -> list[Vote]:
     """Per reference and input, the program whose output the reference's equals."""
-    if not refs.codes or not shown:
+    if not refs or not shown:
         return []
     xs = [x for x, _, _ in shown]
     kind = ctx.problem.kind
-    outputs = await map_all(lambda code: ctx.execute(code, xs), refs.codes)
+    outputs = await map_all(lambda code: ctx.execute(code, xs), list(refs))
     votes: list[Vote] = []
     for results in outputs:
         for r, (_, ra, rb) in zip(results, shown, strict=True):

@@ -26,7 +26,7 @@ O(T·P²) calls.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -41,7 +41,7 @@ from agentsstar.strategies.selection import _inputs as inp
 from agentsstar.strategies.selection._judge import agreed, judge_votes
 from agentsstar.strategies.selection._mutation import mutants
 from agentsstar.strategies.selection._predict import predictions
-from agentsstar.strategies.selection._reference import References, reference_votes, write_references
+from agentsstar.strategies.selection._reference import reference_votes, write_references
 from agentsstar.strategies.selection._sources import GathersInputs, sources_note
 from agentsstar.strategies.selection._tournament import knockout
 
@@ -92,11 +92,11 @@ class SStarSelection(GathersInputs):
             return record
         by_index = {c.index: c for c in pooled}
         sizes = {rep: len(members) for rep, members in reps.items()}
-        refs = References()
+        refs: list[str] = []
         if self.references:
             ctx.emit("selection", step="writing reference programs")
             refs = await write_references(ctx, self.references, seed=ctx.seed + 90_000)
-            record.references, record.references_written = refs.codes, refs.written
+            record.references, record.references_written = refs, self.references
 
         async def match(a: int, b: int, number: int) -> int:
             ctx.emit("selection", step=f"comparing candidates {a} and {b}")
@@ -123,9 +123,10 @@ class SStarSelection(GathersInputs):
         behaviour: inp.Behaviour,
         sizes: dict[int, int],
         number: int,
-        refs: References,
+        refs: list[str],
     ) -> Comparison:
-        comp, report, differing = await self._evidence(ctx, a, b, behaviour, number)
+        order = inp.reading_order(ctx.problem)
+        comp, report, differing = await self._evidence(ctx, a, b, behaviour, number, order)
         if not comp.inputs:
             comp.winner = self._tiebreak(a, b, sizes)
             comp.reason = "no input separates them; larger cluster kept"
@@ -137,7 +138,6 @@ class SStarSelection(GathersInputs):
         # Not on inputs written with characters no public input uses (most likely
         # outside the statement, with no right output to work out), unless only such
         # inputs tell the two apart.
-        order = inp.reading_order(ctx.problem)
         plain = [t for t in differing if not order(t[0])[0]]
         asked = (plain or differing)[: max(self.predict, self.show_inputs)]
         comp.reference_votes = await reference_votes(ctx, refs, asked)
@@ -179,12 +179,18 @@ class SStarSelection(GathersInputs):
         return comp
 
     async def _evidence(
-        self, ctx: Context, a: Candidate, b: Candidate, behaviour: inp.Behaviour, number: int
+        self,
+        ctx: Context,
+        a: Candidate,
+        b: Candidate,
+        behaviour: inp.Behaviour,
+        number: int,
+        order: Callable[[Any], tuple[bool, int]],
     ) -> tuple[Comparison, inp.ParsedInputs | None, list[tuple[Any, ExecResult, ExecResult]]]:
-        """A match's evidence: the smallest inputs on which a and b really differ, with
-        both programs' actual outputs (at most ``show_inputs``; a small input is one a
-        judge can work out), the distinguishing call's parse report, and every
-        differing input, smallest first, with both raw results."""
+        """A match's evidence: the first inputs in reading ``order`` (plain, then small:
+        one a judge can work out) on which a and b really differ, with both programs'
+        actual outputs (at most ``show_inputs``), the distinguishing call's parse
+        report, and every differing input in that order, with both raw results."""
         assert a.code is not None and b.code is not None
         kind = ctx.problem.kind
         inputs: list[Any] = []
@@ -221,7 +227,6 @@ class SStarSelection(GathersInputs):
             # Both crashing: probably an invalid input.
             if (ra.ok or rb.ok) and inp.result_key(ra, kind) != inp.result_key(rb, kind)
         ]
-        order = inp.reading_order(ctx.problem)
         differing.sort(key=lambda t: order(t[0]))  # stable
         for x, ra, rb in differing[: self.show_inputs]:
             comp.inputs.append(x)
