@@ -35,7 +35,7 @@ from agentsstar import prompts
 from agentsstar.backends.base import Message
 from agentsstar.concurrency import map_all
 from agentsstar.context import Context
-from agentsstar.records import Candidate, Comparison, SelectionRecord
+from agentsstar.records import Candidate, Comparison, SelectionRecord, Vote
 from agentsstar.sandboxes.base import ExecResult
 from agentsstar.strategies.selection import _inputs as inp
 from agentsstar.strategies.selection._judge import agreed, judge_votes
@@ -141,19 +141,13 @@ class SStarSelection(GathersInputs):
         plain = [t for t in differing if not order(t[0])[0]]
         asked = (plain or differing)[: max(self.predict, self.show_inputs)]
         comp.reference_votes = await reference_votes(ctx, refs, asked)
-        for_a, for_b = comp.reference_votes.count("a"), comp.reference_votes.count("b")
-        if for_a != for_b:
-            comp.winner = a.index if for_a > for_b else b.index
-            comp.reason = f"reference programs matched {for_a} vs {for_b}"
+        if _decided(comp, comp.reference_votes, "reference programs"):
             return comp
         if self.predict:
             asked = asked[: self.predict]
             comp.predicted_inputs = [x for x, _, _ in asked]
             comp.predictions = await predictions(ctx, asked, seed=ctx.seed + 80_000 + 10 * number)
-            for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
-            if for_a != for_b:
-                comp.winner = a.index if for_a > for_b else b.index
-                comp.reason = f"predicted outputs matched {for_a} vs {for_b}"
+            if _decided(comp, comp.predictions, "predicted outputs"):
                 return comp
         xs, oa, ob = comp.inputs, comp.outputs_a, comp.outputs_b
 
@@ -243,3 +237,13 @@ class SStarSelection(GathersInputs):
         key_a = (sizes.get(a.index, 1), a.final.public_passed, -a.index)
         key_b = (sizes.get(b.index, 1), b.final.public_passed, -b.index)
         return a.index if key_a >= key_b else b.index
+
+
+def _decided(comp: Comparison, votes: list[Vote], by: str) -> bool:
+    """Give ``comp`` to the program with more ``votes``; False (undecided) on a tie."""
+    for_a, for_b = votes.count("a"), votes.count("b")
+    if for_a == for_b:
+        return False
+    comp.winner = comp.a if for_a > for_b else comp.b
+    comp.reason = f"{by} matched {for_a} vs {for_b}"
+    return True
