@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +12,7 @@ import pytest
 
 from agentsstar.testing.openai_server import FakeOpenAIServer
 
+from .drivers import start_driver, wait_for_rows
 from .fake_model import reply
 from .test_run import EXAMPLES, cli, flat
 
@@ -64,20 +62,12 @@ def test_uninterrupted_run_and_report(slow_server: FakeOpenAIServer, tmp_path: P
 
 def test_kill_9_then_resume_loses_nothing(slow_server: FakeOpenAIServer, tmp_path: Path) -> None:
     run_dir = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agentsstar", *eval_args(slow_server, run_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    results = run_dir / "results.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if results.exists() and len(results.read_text().splitlines()) >= 2:
-            break
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc = start_driver(eval_args(slow_server, run_dir), tmp_path / "driver.log")
+    try:
+        wait_for_rows(run_dir, 2, proc, tmp_path / "driver.log")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
     finished = lines(run_dir)
     assert 2 <= len(finished) < len(EXPECTED), "the kill should land mid-run"
     resumed = cli("eval", "--resume", str(run_dir), timeout=300)
@@ -117,21 +107,14 @@ def test_ray_driver_killed_then_resumed_on_ray(
     slow_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     pytest.importorskip("ray")
-    run_dir = tmp_path / "ray"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agentsstar", *eval_args(slow_server, run_dir), "--ray", "local"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # the driver and the Ray runtime it started die together
-    )
-    results = run_dir / "results.jsonl"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if results.exists() and len(results.read_text().splitlines()) >= 1:
-            break
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    run_dir, log = tmp_path / "ray", tmp_path / "driver.log"
+    proc = start_driver([*eval_args(slow_server, run_dir), "--ray", "local"], log)
+    try:
+        # The first Ray start on a fresh install is slow; the wait allows for it.
+        wait_for_rows(run_dir, 1, proc, log)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the driver and the Ray runtime it started
+        proc.wait(timeout=30)
     finished = lines(run_dir)
     assert 1 <= len(finished) < len(EXPECTED), "the kill should land mid-run"
     resumed = cli("eval", "--resume", str(run_dir), "--ray", "local", timeout=300)

@@ -30,6 +30,7 @@ import pytest
 import agentsstar
 from agentsstar.testing import FakeOpenAIServer
 
+from ..cli.drivers import start_driver, wait_for_rows
 from ..cli.fake_model import reply
 from ..cli.test_eval import EXPECTED, lines
 from ..cli.test_run import EXAMPLES
@@ -225,29 +226,6 @@ def eval_args(base_url: str, run_dir: Path, *more: str) -> list[str]:
     ]  # fmt: skip
 
 
-def start_driver(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "agentsstar", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-
-
-def wait_for_rows(run_dir: Path, count: int, proc: subprocess.Popen[bytes], log: Path) -> None:
-    results = run_dir / "results.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if results.exists() and len(results.read_text().splitlines()) >= count:
-            return
-        assert proc.poll() is None, log.read_text()
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail(f"no {count} rows within 120 s:\n{log.read_text()}")
-
-
 @pytest.mark.timeout(300)
 def test_an_eval_on_a_started_head_gives_the_verdicts_of_a_local_eval(
     head: Head, slow_server: FakeOpenAIServer, tmp_path: Path
@@ -292,7 +270,7 @@ def test_a_worker_killed_mid_run_is_survived(
     head.wait_idle()  # the workers found below are this driver's
     run_dir, log = tmp_path / "ray", tmp_path / "driver.log"
     proc = start_driver(
-        eval_args(slow_server.base_url, run_dir, "--ray", head.address), head.driver_env, log
+        eval_args(slow_server.base_url, run_dir, "--ray", head.address), log, head.driver_env
     )
     try:
         wait_for_rows(run_dir, 1, proc, log)
@@ -322,7 +300,7 @@ def test_a_driver_killed_mid_run_is_resumed_on_the_same_head(
     head.wait_idle()
     run_dir, log = tmp_path / "ray", tmp_path / "driver.log"
     proc = start_driver(
-        eval_args(slow_server.base_url, run_dir, "--ray", head.address), head.driver_env, log
+        eval_args(slow_server.base_url, run_dir, "--ray", head.address), log, head.driver_env
     )
     try:
         wait_for_rows(run_dir, 1, proc, log)
