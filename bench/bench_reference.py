@@ -70,8 +70,11 @@ async def main(model_spec: str, k: int, temperature: float, shown: int) -> list[
         for ref in written:
             mine = by_pool[ref["pool"]]
             problem = mine[0].problem
-            public = await run_tests(box, problem, ref["code"], problem.public_tests)
-            ref["passes_public"] = ref["code"] is not None and all(o.passed for o in public)
+            code = ref["code"]
+            public = (
+                [] if code is None else await run_tests(box, problem, code, problem.public_tests)
+            )
+            ref["passes_public"] = code is not None and all(o.passed for o in public)
             if not ref["passes_public"]:  # as sstar: such a reference is not used
                 outs = [None] * len(mine)
             else:

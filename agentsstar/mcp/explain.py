@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentsstar.records import Comparison, Result
+from agentsstar.records import Comparison, Result, Vote
 
 MAX_SHOWN = 60  # characters of an input or output quoted in the account
 
@@ -40,20 +40,14 @@ def _public(result: Result) -> str:
     return f"No candidate passes all {total} public tests; the best pass {best}."
 
 
-def _references(comp: Comparison) -> str:
-    if not comp.reference_votes:
+def _matched(comp: Comparison, votes: list[Vote], outputs: str) -> str:
+    """Which program ``outputs`` (the references', the predicted ones) agreed with."""
+    if not votes:
         return ""
-    for_a, for_b = comp.reference_votes.count("a"), comp.reference_votes.count("b")
-    return f"; the reference programs' outputs matched {comp.a} {for_a}x and {comp.b} {for_b}x"
-
-
-def _predictions(comp: Comparison) -> str:
-    if not comp.predictions:
-        return ""
-    for_a, for_b = comp.predictions.count("a"), comp.predictions.count("b")
+    for_a, for_b = votes.count("a"), votes.count("b")
     if not for_a and not for_b:
-        return f"; the model's {len(comp.predictions)} predicted outputs matched neither"
-    return f"; the model's predicted outputs matched {comp.a} {for_a}x and {comp.b} {for_b}x"
+        return f"; none of {outputs} ({len(votes)}) matched either program"
+    return f"; {outputs} matched {comp.a} {for_a}x and {comp.b} {for_b}x"
 
 
 def _votes(comp: Comparison) -> str:
@@ -77,7 +71,8 @@ def _comparison(comp: Comparison) -> str:
             text += f" (and differed on {len(comp.inputs) - 1} more)"
     else:
         text += "no input separated them"
-    text += _references(comp) + _predictions(comp) + _votes(comp)
+    text += _matched(comp, comp.reference_votes, "the reference programs' outputs")
+    text += _matched(comp, comp.predictions, "the model's predicted outputs") + _votes(comp)
     if comp.winner is not None:
         text += f"; {comp.winner} went on"
         if comp.reason:

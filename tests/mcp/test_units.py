@@ -115,6 +115,18 @@ def test_account_of_a_match_decided_by_reference_programs() -> None:
     ) in text
 
 
+def test_account_of_references_that_matched_neither_program() -> None:
+    text = one_match_account(
+        reference_votes=["none", "none"],
+        predictions=["b"],
+        reason="predicted outputs matched 0 vs 1",
+    )
+    assert (
+        "none of the reference programs' outputs (2) matched either program; the model's "
+        "predicted outputs matched 0 0x and 1 1x; 1 went on"
+    ) in text
+
+
 def test_account_when_nothing_passes_and_a_budget_ended_it() -> None:
     rec = SelectionRecord(
         strategy="public", selected=1, pool=[1], note="first candidate with the best public score"
