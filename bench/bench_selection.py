@@ -62,10 +62,13 @@ class Pool:
 
 
 def export(run_dir: Path, out: Path) -> None:
-    """Pools from an eval run: every candidate's final program and private verdict."""
+    """Pools from an eval run: every candidate's final program and private verdict.
+
+    The problem files go beside the pools (``OUT_DIR/problems``), where ``load_pools``
+    looks for them once the pools are moved into ``bench/selection/pools``."""
     store = RunStore(run_dir)
     bench = Path(store.load_config()["bench"])
-    problems_dir = HERE / "pools" / "problems"
+    problems_dir = out.parent / "problems"
     problems_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for rec in store.finished().values():
