@@ -20,9 +20,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from agentsstar.evaluation.report import ARMS_FILE as ARMS
 from agentsstar.evaluation.store import CONFIG, RESULTS, RunStore
-
-ARMS = "arms.json"
+from agentsstar.files import write_atomic
 
 
 def keep_run(src: Path, dest: Path) -> int:
@@ -40,7 +40,9 @@ def keep_run(src: Path, dest: Path) -> int:
         if record.exists():
             shutil.copyfile(record, dest / "results" / record.name)
             lines.append(line)
-    (dest / RESULTS).write_text("".join(lines))
+    # Atomic, so a copy killed midway leaves the previous one whole (the lines are
+    # copied raw, not re-serialised, so the copy reads exactly as the run does).
+    write_atomic(dest / RESULTS, "".join(lines))
     return len(lines)
 
 
