@@ -505,3 +505,22 @@ async def test_majority_and_codet_say_so_too(sandbox: LocalSandbox) -> None:
         "wrong types",
     ]
     assert rec.note.startswith("no usable synthesised inputs (3 parsed, 3 dropped")
+
+
+DICT_CASE = Problem(
+    id="dict-case",
+    prompt="Are all keys strings in one case?",
+    kind="function",
+    entry_point="check_dict_case",
+    starter_code="def check_dict_case(d: dict) -> bool:\n",
+    public_tests=[TestCase(input=[{"a": 1}], output=True)],
+)
+
+
+def test_a_dict_mixing_int_and_str_keys_is_kept_not_a_crash() -> None:
+    # HumanEval/95's probes: a dict such as {1: "a", "b": 2} cannot sort its keys, and
+    # that once stopped a whole eval with a TypeError.
+    reply = '```python\ncheck_dict_case({1: "a", "b": 2})\ncheck_dict_case({"b": 2, 1: "a"})\n```'
+    report = parse_inputs(DICT_CASE, reply, 8)
+    assert report.inputs == [[{1: "a", "b": 2}]]
+    assert [r for _, r in report.dropped] == ["duplicate"]

@@ -119,7 +119,21 @@ def _read_items(
 
 
 def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=repr)
+    try:
+        return json.dumps(value, sort_keys=True, default=repr)
+    except TypeError:  # a dict mixing key types ({1: "a", "b": 2}) cannot sort its keys
+        return json.dumps(_by_repr(value), default=repr)
+
+
+def _by_repr(value: Any) -> Any:
+    """``value`` with every dict's items ordered by their keys' repr, so equal dicts
+    give one key whatever order their items were written in."""
+    if isinstance(value, dict):
+        items = sorted(((repr(k), _by_repr(v)) for k, v in value.items()), key=lambda kv: kv[0])
+        return {"<dict>": [[k, v] for k, v in items]}
+    if isinstance(value, list | tuple):
+        return [_by_repr(v) for v in value]
+    return value
 
 
 def _show(item: Any) -> str:
