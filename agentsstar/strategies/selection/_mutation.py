@@ -12,7 +12,6 @@ are kept), never by guessing.
 from __future__ import annotations
 
 import functools
-import json
 import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 
 from agentsstar.problem import Problem
 from agentsstar.strategies.selection._bounds import Bounds, pushed, statement_bounds
+from agentsstar.strategies.selection._parse import input_key as _key
 
 MAX_CHARS = 20_000  # larger mutants are dropped, like model-written inputs
 
@@ -65,10 +65,6 @@ def _interleave(lists: Sequence[Sequence[Any]]) -> Iterator[Any]:
         for x in lists:
             if i < len(x):
                 yield x[i]
-
-
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
 
 
 # --- function arguments -------------------------------------------------------------

@@ -93,14 +93,14 @@ def _read_items(
     problem: Problem, signature: Signature, items: list[Any], limit: int
 ) -> ParsedInputs:
     out = ParsedInputs(parsed=len(items))
-    public = {_key(t.input) for t in problem.public_tests}
+    public = {input_key(t.input) for t in problem.public_tests}
     seen: set[str] = set()
     for item in signature.spread(items) if problem.kind == "function" else items:
         value, reason = (
             read_stdin(item, problem) if problem.kind == "stdin" else signature.read(item)
         )
         if value is not None:
-            key = _key(value)
+            key = input_key(value)
             if len(key) > MAX_INPUT_CHARS:
                 value, reason = None, "too large"
             elif key in public:
@@ -118,7 +118,8 @@ def _read_items(
     return out
 
 
-def _key(value: Any) -> str:
+def input_key(value: Any) -> str:
+    """One text for equal inputs: how inputs are told apart, here and in mutation."""
     try:
         return json.dumps(value, sort_keys=True, default=repr)
     except TypeError:  # a dict mixing key types ({1: "a", "b": 2}) cannot sort its keys
@@ -138,10 +139,11 @@ def _by_repr(value: Any) -> Any:
 
 def _show(item: Any) -> str:
     if isinstance(item, Call):
-        parts = [_key(a) for a in item.args] + [f"{k}={_key(v)}" for k, v in item.kwargs.items()]
+        parts = [input_key(a) for a in item.args]
+        parts += [f"{k}={input_key(v)}" for k, v in item.kwargs.items()]
         text = "(" + ", ".join(parts) + ")"
     else:
-        text = item if isinstance(item, str) else _key(item)
+        text = item if isinstance(item, str) else input_key(item)
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
