@@ -137,3 +137,14 @@ def test_a_single_word_line_is_mutated_as_a_string() -> None:
     # The longest block at the end of the string, where the public input has none.
     found = mutants(stdin_problem("aabbbc\n"), limit=100)
     assert "aabbb\n" in found and "cbbbaa\n" in found
+
+
+def test_a_dict_mixing_int_and_str_keys_is_mutated_not_a_crash() -> None:
+    # HumanEval/95's public inputs hold dicts such as {"a": "apple", 8: "banana"};
+    # their keys do not sort against each other, and that once ended a whole eval.
+    problem = function_problem([{"a": "apple", 8: "banana"}], [{"p": "pineapple"}])
+    found = mutants(problem, limit=50)
+    assert found
+    assert [{"a": "apple"}] in found or [{8: "banana"}] in found
+    assert all(len(args) == 1 and isinstance(args[0], dict) for args in found)
+    assert len({repr(m) for m in found}) == len(found)
