@@ -29,7 +29,7 @@ from agentsstar.config import RunConfig
 from agentsstar.errors import ConfigError
 from agentsstar.evaluation.report import ARMS_FILE, summarise
 from agentsstar.evaluation.runner import Arm, run_arms
-from agentsstar.evaluation.store import ProblemRecord, RunStore
+from agentsstar.evaluation.store import ERROR_KINDS, ProblemRecord, RunStore
 from agentsstar.files import write_atomic
 from agentsstar.problem import Problem, load_problems
 
@@ -56,7 +56,7 @@ class EvalProgress:
 
     def __init__(self, total: int, already: list[ProblemRecord]) -> None:
         self.passed = sum(bool(r.passed) for r in already)
-        self.errors = sum(r.error_kind in {"infrastructure", "timeout", "config"} for r in already)
+        self.errors = sum(r.error_kind in ERROR_KINDS for r in already)
         self.tokens = sum(r.usage.prompt_tokens + r.usage.completion_tokens for r in already)
         self.done = len(already)
         self.progress = Progress(
@@ -79,7 +79,7 @@ class EvalProgress:
     def __call__(self, record: ProblemRecord) -> None:
         self.done += 1
         self.passed += int(bool(record.passed))
-        self.errors += int(record.error_kind in {"infrastructure", "timeout", "config"})
+        self.errors += int(record.error_kind in ERROR_KINDS)
         self.tokens += record.usage.prompt_tokens + record.usage.completion_tokens
         self.progress.update(self.task, completed=self.done, stats=self._stats())
         if not console.is_terminal:
@@ -104,6 +104,14 @@ def register(app: typer.Typer) -> None:
         resume: Annotated[
             Path | None, typer.Option("--resume", help="Continue the run in this directory.")
         ] = None,
+        retry_errors: Annotated[
+            bool,
+            typer.Option(
+                "--retry-errors",
+                help="With --resume: run again the problems that ended in an error "
+                "(server down, timeout, internal error); verdicts are kept.",
+            ),
+        ] = False,
         limit: Annotated[
             int | None, typer.Option("--limit", min=1, help="Only the first N problems.")
         ] = None,
@@ -147,6 +155,11 @@ def register(app: typer.Typer) -> None:
                     f"continues a run with its saved settings; drop {', '.join(given)}",
                     param_hint="'--resume'",
                 )
+        elif retry_errors:
+            raise typer.BadParameter(
+                "retries the errors of a run being resumed; add --resume RUN_DIR",
+                param_hint="'--retry-errors'",
+            )
         elif bench is None:
             raise typer.BadParameter(
                 "give a benchmark directory or JSONL file (or --resume RUN_DIR)",
@@ -158,6 +171,8 @@ def register(app: typer.Typer) -> None:
             connect(ray_address)  # a cluster that cannot be joined leaves no run directory
         if resume is not None:
             plan = _resume(resume, bench, concurrency)
+            if retry_errors:
+                _forget_errors(plan)
         else:
             assert bench is not None
             target = run_dir or Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -228,6 +243,18 @@ def _resume(root: Path, bench: Path | None, concurrency: int | None) -> Plan:
     bench_path = Path(bench or saved["bench"])
     problems = select_problems(load_problems(bench_path), saved.get("ids"), saved.get("limit"))
     return Plan(root, problems, arms)
+
+
+def _forget_errors(plan: Plan) -> None:
+    ids = {p.id for p in plan.problems}
+    for arm in plan.arms:
+        again = [r.id for r in arm.store.forget_errors(ids)]
+        if again:
+            where = f"{arm.name}: " if len(plan.arms) > 1 else ""
+            console.print(
+                escape(f"{where}running again {len(again)} that ended in an error: ")
+                + escape(", ".join(again[:5]) + (", ..." if len(again) > 5 else ""))
+            )
 
 
 def _execute(plan: Plan, ray_address: str | None) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from agentsstar.errors import ConfigError
 from agentsstar.evaluation.stats import Paired, bootstrap_mean_ci, paired
-from agentsstar.evaluation.store import ProblemRecord, RunStore
+from agentsstar.evaluation.store import ERROR_KINDS, ProblemRecord, RunStore
 
 ARMS_FILE = "arms.json"  # in an eval of several arms: their names, in order
 
@@ -67,7 +67,7 @@ def summarise(run_dir: Path) -> RunSummary:
     config = store.load_config()
     records: list[ProblemRecord] = list(store.finished().values())
     scored = [r for r in records if r.passed is not None]
-    errors = [r for r in records if r.error_kind in {"infrastructure", "timeout", "config"}]
+    errors = [r for r in records if r.error_kind in ERROR_KINDS]
     oracle = [r for r in scored if r.candidates_passed is not None]
     by_diff: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in scored:

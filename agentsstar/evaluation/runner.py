@@ -3,7 +3,9 @@
 Problems run concurrently (bounded), sharing one model backend and one sandbox; an
 eval of several arms (strategy configurations) shares them across the arms too. A
 problem that fails for infrastructure reasons (model server down, sandbox failure,
-deadline) is recorded as an error, never as a wrong answer, and counted apart.
+deadline) is recorded as an error, never as a wrong answer, and counted apart; so is
+a defect of agentsstar's own that one problem's data sets off, so that it costs that
+problem and not the rest of a long eval.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ async def run_problem(problem: Problem, run: Run) -> tuple[ProblemRecord, Result
         kind, message = "infrastructure", f"{type(exc).__name__}: {exc}"
     except AgentsstarError as exc:  # e.g. oracle on a problem without private tests
         kind, message = "config", f"{type(exc).__name__}: {exc}"
+    except Exception as exc:
+        # A bug, not a verdict: logged with its traceback, the eval goes on, and
+        # `eval --resume --retry-errors` runs the problem again once it is fixed.
+        log.exception("internal error on a problem", problem=problem.id)
+        kind, message = "internal", f"internal error: {type(exc).__name__}: {exc}"
     else:
         return record_from(problem, result, time.perf_counter() - start), result
     log.warning("problem ended in an error", problem=problem.id, error=message)

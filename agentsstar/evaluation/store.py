@@ -13,6 +13,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ from agentsstar.records import Usage
 RESULTS = "results.jsonl"
 CONFIG = "config.json"
 
+# Kinds of ``error_kind`` that mean the problem was not judged: counted apart, and run
+# again by ``eval --resume --retry-errors``. ("unscored", no private tests, is not one.)
+ERROR_KINDS = frozenset({"infrastructure", "timeout", "config", "internal"})
+
 
 class ProblemRecord(BaseModel):
     """One line of ``results.jsonl``."""
@@ -33,7 +38,7 @@ class ProblemRecord(BaseModel):
     id: str
     passed: bool | None  # None: ended in an error, or nothing to score against
     error: str | None = None
-    error_kind: str | None = None  # "infrastructure", "timeout", "config"
+    error_kind: str | None = None  # one of ERROR_KINDS, or "unscored"
     usage: Usage = Field(default_factory=Usage)
     seconds: float = 0.0
     difficulty: str | None = None
@@ -102,6 +107,18 @@ class RunStore:
             with self.results.open("r+b") as f:
                 f.truncate(good_end)
         return done
+
+    def forget_errors(self, ids: Collection[str]) -> list[ProblemRecord]:
+        """Make those of ``ids`` that ended in an error unfinished again, so a resume
+        runs them anew; return their records. One atomic rewrite of ``results.jsonl``:
+        a kill leaves either the old file or the new one."""
+        finished = self.finished()
+        errors = [r for r in finished.values() if r.error_kind in ERROR_KINDS and r.id in ids]
+        if errors:
+            dropped = {r.id for r in errors}
+            kept = [r for r in finished.values() if r.id not in dropped]
+            write_atomic(self.results, "".join(r.model_dump_json() + "\n" for r in kept))
+        return errors
 
     def update_config(self, changes: dict[str, Any]) -> None:
         """Merge ``changes`` into ``config.json`` (atomically)."""
