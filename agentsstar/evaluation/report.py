@@ -242,6 +242,7 @@ def plot(summaries: list[RunSummary], path: Path) -> None:
     if not points:
         raise ConfigError("--plot: no run has scored problems to plot")
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    labels = []
     for s in points:
         y = 100 * (s.pass_at_1 or 0.0)
         marker = "x" if s.upper_bound else "o"
@@ -251,12 +252,15 @@ def plot(summaries: list[RunSummary], path: Path) -> None:
                 s.tokens_per_problem, y, yerr=[[y - low], [high - y]], fmt="none", capsize=4
             )
         ax.scatter(s.tokens_per_problem, y, marker=marker, s=60)
-        ax.annotate(
-            s.label.split(":")[0] + (" (upper bound)" if s.upper_bound else ""),
-            (s.tokens_per_problem, y),
-            textcoords="offset points",
-            xytext=(6, 4),
-            fontsize=8,
+        # Named as in the table's "run" column, so a point is found in the table.
+        labels.append(
+            ax.annotate(
+                s.name + (" (upper bound)" if s.upper_bound else ""),
+                (s.tokens_per_problem, y),
+                textcoords="offset points",
+                xytext=(6, 4),
+                fontsize=8,
+            )
         )
     ax.set_xscale("log")
     ax.set_xlabel("tokens per problem (log scale)")
@@ -264,9 +268,28 @@ def plot(summaries: list[RunSummary], path: Path) -> None:
     ax.set_ylim(0, 100)
     ax.grid(True, alpha=0.3)
     ax.set_title("pass@1 against cost (bars: 95% bootstrap interval)")
+    low_x, high_x = ax.get_xlim()
+    ax.set_xlim(low_x, high_x * 2.5)  # room for the labels of the costliest runs
     fig.tight_layout()
+    _spread(fig, labels)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
     fig.savefig(tmp, dpi=120)
     plt.close(fig)
     tmp.replace(path)
+
+
+def _spread(fig: Any, labels: list[Any]) -> None:
+    """Move labels that would overlap apart vertically (runs of similar cost and
+    pass@1 sit close together), each by whole steps of its own height."""
+    renderer = fig.canvas.get_renderer()
+    placed: list[Any] = []
+    for label in sorted(labels, key=lambda a: -a.xy[1]):
+        dx, dy = label.xyann
+        for _ in range(len(labels) * 2):
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            dy -= box.height * 72 / fig.dpi  # one line lower, in points
+            label.xyann = (dx, dy)
+        placed.append(label.get_window_extent(renderer))

@@ -93,3 +93,34 @@ def test_an_arm_answered_by_the_cache_is_charged_what_it_used(tmp_path: Path) ->
     assert (second.tokens_per_problem, second.paid_tokens_per_problem) == (400, 0)
     md = render([first, second], "md").splitlines()
     assert "| 400 | 0 |" in md[3]
+
+
+def test_plot_labels_of_runs_that_sit_together_do_not_overlap() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from agentsstar.evaluation.report import _spread
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.set_xlim(1, 100)
+    ax.set_ylim(0, 100)
+    # Three runs of nearly the same cost and pass@1, as codet, sstar and llm-judge.
+    points = [(10.0, 70.0), (10.5, 70.5), (11.0, 69.5)]
+    labels = [
+        ax.annotate(name, xy, textcoords="offset points", xytext=(6, 4), fontsize=8)
+        for name, xy in zip(["codet", "sstar", "llm-judge"], points, strict=True)
+    ]
+    renderer = fig.canvas.get_renderer()
+    before = [a.get_window_extent(renderer) for a in labels]
+    assert before[0].overlaps(before[1])  # as drawn at first
+    _spread(fig, labels)
+    after = [a.get_window_extent(renderer) for a in labels]
+    for i, box in enumerate(after):
+        assert not any(box.overlaps(other) for other in after[i + 1 :])
+    # The highest run keeps its place; the others moved no further than needed.
+    assert labels[1].xyann == (6, 4)
+    assert all(abs(a.xyann[1]) < 40 for a in labels)
+    plt.close(fig)
