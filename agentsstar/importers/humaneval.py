@@ -83,7 +83,8 @@ def convert_row(row: Row) -> Draft:
             f"{row.where}: entry_point: the prompt defines no top-level function {entry_point!r}"
         )
     docstring = ast.get_docstring(function) or ""
-    examples = _public_examples(task_id, docstring, entry_point)
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    examples = _public_examples(task_id, docstring, entry_point, params)
     helpers = _source_without(prompt, module, function)
     statement = (
         f"Complete the Python function `{entry_point}`; its signature and docstring "
@@ -108,9 +109,11 @@ def convert_row(row: Row) -> Draft:
     )
 
 
-def _public_examples(task_id: str, docstring: str, entry_point: str) -> list[Example]:
+def _public_examples(
+    task_id: str, docstring: str, entry_point: str, params: list[str]
+) -> list[Example]:
     wrong = _WRONG_EXAMPLES.get(task_id, [])
-    return [e for e in parse_examples(docstring, entry_point) if e.args not in wrong]
+    return [e for e in parse_examples(docstring, entry_point, params) if e.args not in wrong]
 
 
 def _source_without(source: str, module: ast.Module, skip: ast.stmt) -> str:
