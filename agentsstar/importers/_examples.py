@@ -102,13 +102,7 @@ def _example(source: str, output: str, entry_point: str) -> Example | None:
                 return None  # printed text, an exception report, or not a literal
         else:
             expected = None  # doctest shows nothing for a None result
-    args = _literal_call_args(call, entry_point)
-    if args is None:
-        return None
-    json_args, json_expected = _as_json(args), _as_json(expected)
-    if json_args is _NOT_JSON or json_expected is _NOT_JSON:
-        return None
-    return Example(args=json_args, expected=json_expected)
+    return _make(_literal_call_args(call, entry_point), expected)
 
 
 # Longest first, so "==>" is not read as "==" followed by ">".
